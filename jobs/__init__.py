@@ -1,0 +1,3 @@
+"""leakline Spark jobs: ingestion, reconciliation, fraud features and scoring, and their plumbing."""
+
+__version__ = "0.1.0"
