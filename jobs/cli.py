@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "jobs.reconcile.cli",
     "jobs.fraud.cli",
     "jobs.pipeline",
+    "jobs.evaluate",
     "jobs.tables",
     "app.cli",
 )
