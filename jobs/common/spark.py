@@ -12,6 +12,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,6 +65,8 @@ def get_spark(spark_conf: Mapping[str, Any] | None = None) -> Any:
     if existing is not None:
         return existing
     check_java()
+    # Python workers (pandas UDFs, model scoring) must run this interpreter, not whatever "python3" is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     sc = dict(spark_conf or {})
     builder = (
         SparkSession.builder.master(str(sc.get("master", "local[*]")))

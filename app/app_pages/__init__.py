@@ -1,0 +1,1 @@
+"""Streamlit pages (UI only): each reads through app.data and writes only through app.workflow."""
