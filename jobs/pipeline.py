@@ -52,27 +52,49 @@ def run_pipeline(
 ) -> PipelineResult:
     """Run ``stages`` in order on ``ctx``; returns every stage's summary."""
     result = PipelineResult()
+    params = {"landing": landing, "dates": [str(d) for d in dates or []], "as_of": as_of}
     for stage in stages:
         started = time.monotonic()
         log.info("== %s ==", stage)
+        with ctx.stage(stage, params) as run:
+            summary = _run_stage(ctx, stage, landing, dates, as_of)
+            run.rows.update(_rows(summary))
         if stage == "ingest":
-            from jobs.ingest.job import run_ingest
-
-            summary = run_ingest(ctx, landing)
-            result.rejected = [f"{r.source_file}: {r.reason}" for r in summary.rejected_files()]
-        elif stage == "reconcile":
-            from jobs.reconcile.job import run_reconcile
-
-            summary = run_reconcile(ctx, dates=dates, as_of=as_of)
-        elif stage == "fraud":
-            from jobs.fraud.job import run_fraud
-
-            summary = run_fraud(ctx, dates=dates)
-        else:
-            raise LeaklineError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
+            result.rejected = rejected_files(summary)
         result.summaries[stage] = summary
         result.seconds[stage] = time.monotonic() - started
     return result
+
+
+def _run_stage(ctx: Any, stage: str, landing: str | None, dates: list[date] | None, as_of: datetime | None) -> Any:
+    if stage == "ingest":
+        from jobs.ingest.job import run_ingest
+
+        return run_ingest(ctx, landing)
+    if stage == "reconcile":
+        from jobs.reconcile.job import run_reconcile
+
+        return run_reconcile(ctx, dates=dates, as_of=as_of)
+    if stage == "fraud":
+        from jobs.fraud.job import run_fraud
+
+        return run_fraud(ctx, dates=dates)
+    raise LeaklineError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
+
+
+def _rows(summary: Any) -> dict[str, int]:
+    """Row counts a stage summary exposes (``rows()``), for ops.runs."""
+    rows = getattr(summary, "rows", None)
+    if callable(rows):
+        return {str(k): int(v) for k, v in rows().items()}
+    return {}
+
+
+def rejected_files(summary: Any) -> list[str]:
+    """'file: reason' for every file the ingestion rejected whole."""
+    rejected = getattr(summary, "rejected", None)
+    rejected = rejected() if callable(rejected) else rejected
+    return [f"{getattr(r, 'source_file', r)}: {getattr(r, 'reason', '')}" for r in rejected or []]
 
 
 def render(result: PipelineResult, ctx: Any, truth: str | None = None) -> list[str]:
@@ -88,11 +110,17 @@ def render(result: PipelineResult, ctx: Any, truth: str | None = None) -> list[s
         "",
         f"Lakehouse: {root}",
         f"Open the analyst app:  LEAKLINE_LAKEHOUSE={root} .venv/bin/leakline app   (or: make app)",
-        f"Open the MLflow UI:    .venv/bin/mlflow ui --backend-store-uri {ctx.cfg.get_path('mlflow.tracking_uri', 'sqlite:///' + root + '/mlflow/mlflow.db')}   (or: make mlflow-ui)",
+        f"Open the MLflow UI:    .venv/bin/mlflow ui --backend-store-uri {_tracking_uri(ctx)}   (or: make mlflow-ui)",
     ]
     if result.rejected:
         lines += ["", "Rejected files:", *[f"  {r}" for r in result.rejected]]
     return lines
+
+
+def _tracking_uri(ctx: Any) -> str:
+    from jobs.fraud.settings import mlflow_settings
+
+    return mlflow_settings(ctx.cfg).tracking_uri
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:

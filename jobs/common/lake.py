@@ -61,7 +61,9 @@ def spark_to_arrow_type(dtype: Any) -> pa.DataType:
     if isinstance(dtype, T.DecimalType):
         return pa.decimal128(dtype.precision, dtype.scale)
     if isinstance(dtype, T.ArrayType):
-        return pa.list_(spark_to_arrow_type(dtype.elementType))
+        # "element" is the item name Delta (and Spark's Parquet) use; with pyarrow's default "item"
+        # a table read back from the Delta log would differ from the catalogue.
+        return pa.list_(pa.field("element", spark_to_arrow_type(dtype.elementType)))
     raise LakeError(f"no Arrow mapping for Spark type {dtype.simpleString()}")
 
 

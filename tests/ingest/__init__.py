@@ -1,0 +1,1 @@
+"""Ingestion tests (landing -> bronze -> silver, quarantine, accounting)."""
