@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import sys
 from collections.abc import Mapping
 from typing import Any
 

@@ -204,6 +204,8 @@ LEAKAGE_FINDINGS = _schema(
     ("source_system", S, True),
     ("plan_id", S, True),
     ("zone", S, True),
+    ("tariff_price", MONEY, True),  # price_per_unit of the tariff row the expected charge used
+    ("billed_unit_price", MONEY, True),  # billed charge / chargeable units (rating errors)
     ("usage_date", DT, False),
 )
 
@@ -294,6 +296,64 @@ FRAUD_ALERTS = _schema(
     ("alert_date", DT, False),
 )
 
+# One row per subject (subscriber or external number) per day; counts, minutes, shares, ratios.
+# Columns that do not apply to a subject type are 0 (null where "unknown" differs from zero).
+FRAUD_FEATURES = _schema(
+    ("subject", S, False),
+    ("subject_type", S, False),  # subscriber | external_number
+    ("segment", S, False),  # model segment, e.g. subscriber:prepaid
+    ("plan_id", S, True),
+    ("payment_type", S, True),
+    ("window_start", TS, False),
+    ("window_end", TS, False),
+    ("mo_calls", L, False),
+    ("mt_calls", L, False),
+    ("mo_minutes", D, False),
+    ("mt_minutes", D, False),
+    ("mo_distinct_numbers", L, False),
+    ("distinct_share", D, False),
+    ("mt_mo_ratio", D, False),
+    ("national_share", D, False),
+    ("sms_mo", L, False),
+    ("sms_mt", L, False),
+    ("data_sessions", L, False),
+    ("data_mb", D, False),
+    ("distinct_cells", L, False),
+    ("distinct_imeis", L, False),
+    ("tac_sims", L, False),
+    ("tac_heavy_sims", L, False),
+    ("imei_sims", L, False),
+    ("night_share", D, False),
+    ("intl_calls", L, False),
+    ("intl_minutes", D, False),
+    ("high_risk_calls", L, False),
+    ("high_risk_minutes", D, False),
+    ("risk_minutes", D, False),  # to international or high-risk destinations (each call once)
+    ("intl_spend", MONEY, False),
+    ("high_risk_spend", MONEY, False),
+    ("peak_calls_hour", L, False),
+    ("peak_high_risk_minutes_hour", D, False),
+    ("high_risk_minutes_burst", D, False),  # most high-risk minutes within burst_window_hours
+    ("avg_duration_s", D, False),
+    ("std_duration_s", D, False),
+    ("days_since_activation", I, True),
+    ("history_days", I, False),
+    ("mo_calls_vs_history", D, True),
+    ("risk_minutes_vs_history", D, True),
+    ("mo_calls_vs_plan", D, False),
+    ("risk_minutes_vs_plan", D, False),
+    ("one_ring_calls", L, False),
+    ("one_ring_targets", L, False),
+    ("calls_to_subscribers", L, False),
+    ("one_ring_share", D, False),
+    ("callbacks", L, False),
+    ("callback_subs", L, False),
+    ("callback_minutes", D, False),
+    ("destination_high_risk", B, False),
+    ("run_id", S, False),
+    ("feature_date", DT, False),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in [
@@ -327,6 +387,13 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("gold.case_items", CASE_ITEMS, ("kind",), ("case_id", "item_id")),
         TableSpec("gold.case_events", CASE_EVENTS, (), ("event_seq",)),
         TableSpec("gold.fraud_alerts", FRAUD_ALERTS, ("alert_date",), ("alert_id",)),
+        TableSpec(
+            "silver.fraud_features",
+            FRAUD_FEATURES,
+            ("feature_date",),
+            ("subject_type", "subject", "feature_date"),
+            description="fraud features per subject per day",
+        ),
     ]
 }
 

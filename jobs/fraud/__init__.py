@@ -1,0 +1,1 @@
+"""Fraud stage: features per subject and day, typology signals, model scoring, alerts and cases."""

@@ -1,0 +1,1 @@
+"""The fraud model: training, MLflow tracking and registry aliases, explanations, drift."""
