@@ -1,0 +1,1 @@
+"""Revenue-assurance reconciliation: independent re-rating, matching, the seven controls, cases, KPIs."""
