@@ -8,6 +8,7 @@ DEMO_DIR ?= var/demo
 DEMO_SUBSCRIBERS ?= 2000
 DEMO_DAYS ?= 7
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help venv demo test test-fast bench app mlflow-ui lint clean
 
@@ -32,6 +33,10 @@ demo: venv
 	rm -rf $(DEMO_DIR)
 	$(LEAKLINE) generate --out $(DEMO_DIR) --subscribers $(DEMO_SUBSCRIBERS) --days $(DEMO_DAYS) --seed 7
 	$(LEAKLINE) pipeline --landing $(DEMO_DIR)/landing --lakehouse $(DEMO_DIR)/lakehouse --truth $(DEMO_DIR)/truth
+	@$(LEAKLINE) users add analyst --role analyst --password analyst-demo --replace >/dev/null
+	@$(LEAKLINE) users add viewer --role viewer --password viewer-demo --replace >/dev/null
+	@$(LEAKLINE) users add admin --role admin --password admin-demo --replace >/dev/null
+	@echo "Demo sign-in for the app (make app): analyst / analyst-demo, viewer / viewer-demo, admin / admin-demo"
 
 test: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -40,7 +45,7 @@ test-fast: venv
 	$(VENV)/bin/pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
 bench: venv
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 app: venv
 	LEAKLINE_LAKEHOUSE=$(abspath $(DEMO_DIR))/lakehouse $(VENV)/bin/streamlit run app/streamlit_app.py

@@ -122,9 +122,9 @@ def _check_names(df: Any, spec: TableSpec) -> None:
     columns = {n: t.simpleString() for n, t in have.items()}
     for name, got_type in bad.items():
         columns[name] = got_type
-    for name in expected:
+    for name, dtype in expected.items():
         if name in have and name not in bad:
-            columns[name] = expected[name].simpleString()
+            columns[name] = dtype.simpleString()
     check_same_schema(spec, columns, "write")
 
 

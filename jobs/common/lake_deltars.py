@@ -278,7 +278,8 @@ def _removes_for(table: DeltaTable, replace_where: ReplaceWhere | None) -> list[
                     keep = True
             if keep:
                 continue
-        parts = {k.split(".", 1)[1]: (None if v is None else str(v)) for k, v in row.items() if k.startswith("partition.")}
+        parts = {k.split(".", 1)[1]: (None if v is None else str(v))
+                 for k, v in row.items() if k.startswith("partition.")}
         removes.append(
             RemoveAction(path=row["path"], data_change=True, deletion_timestamp=now,
                          size=row["size_bytes"], partition_values=parts)
