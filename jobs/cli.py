@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from jobs import __version__
 from jobs.common.errors import LeaklineError
 
+# Commands that are runs of a stage: each leaves a row in ops.runs (the pipeline records its stages).
+RECORDED_COMMANDS = {"ingest", "reconcile", "features", "train", "score"}
+
 # Stage packages in pipeline order. "app.cli" adds user administration for the app's sign-in: it is
 # loaded by name so that jobs/ never imports app/ code at module level.
 COMMAND_MODULES = (
@@ -24,6 +27,7 @@ COMMAND_MODULES = (
     "jobs.reconcile.cli",
     "jobs.fraud.cli",
     "jobs.pipeline",
+    "jobs.backfill",
     "jobs.evaluate",
     "jobs.tables",
     "app.cli",
@@ -102,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             setup_logging(getattr(args, "log_level", None) or "INFO")
             ctx = None
+        if ctx is not None and args.command in RECORDED_COMMANDS:
+            params = {k: v for k, v in vars(args).items() if k not in {"handler", "command", "needs_config"}}
+            with ctx.stage(args.command, params):
+                return int(args.handler(args, ctx) or 0)
         return int(args.handler(args, ctx) or 0)
     except LeaklineError as exc:
         print(f"leakline: error: {exc}", file=sys.stderr)
