@@ -58,7 +58,8 @@ class Evaluation:
     amount_mismatches: int = 0
 
     def lines(self) -> list[str]:
-        out = [f"  {'control':28s} {'true':>6s} {'found':>6s} {'prec':>6s} {'recall':>6s} {'money true':>14s} {'money found':>14s}"]
+        out = [f"  {'control':28s} {'true':>6s} {'found':>6s} {'prec':>6s} {'recall':>6s} "
+               f"{'money true':>14s} {'money found':>14s}"]
         for s in self.controls:
             out.append(
                 f"  {s.name:28s} {s.true:6d} {s.found:6d} {s.precision:6.3f} {s.recall:6.3f} "

@@ -147,3 +147,9 @@ def _run(args: argparse.Namespace, ctx: Any) -> int:
     if result.rejected:
         raise IngestFilesRejected(f"{len(result.rejected)} file(s) rejected: " + "; ".join(result.rejected))
     return 0
+
+
+if __name__ == "__main__":
+    from jobs.cli import main
+
+    sys.exit(main(["pipeline", *sys.argv[1:]]))

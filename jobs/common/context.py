@@ -85,12 +85,18 @@ class JobContext:
 
     @contextmanager
     def stage(self, stage: str, params: Mapping[str, Any] | None = None) -> Iterator[StageRun]:
-        """Time a stage, log it structurally and append its outcome to ``ops.runs``."""
+        """Time a stage, log it structurally and record it in ``ops.runs``.
+
+        The run's row is written when it starts (status ``running``) and completed when it ends
+        (``succeeded`` / ``failed``, end time, row counts, error), so operators see what is running
+        now, and a run whose process died is left visibly ``running`` with no end time.
+        """
         run = StageRun(stage, new_run_id(stage), dict(params or {}))
         started_at = datetime.now(UTC)
         started = time.monotonic()
         log.info("%s started %s", stage, json.dumps(run.params, default=str),
                  extra={"stage": stage, "run_id": run.run_id})
+        self._record_run(run, started_at, "running")
         status = "failed"
         try:
             yield run
@@ -106,14 +112,19 @@ class JobContext:
             self._record_run(run, started_at, status)
 
     def _record_run(self, run: StageRun, started_at: datetime, status: str) -> None:
+        """Append the run's row (``running``) or complete it (merge on ``run_id``)."""
         try:
+            ended = status != "running"
             row = {
                 "run_id": run.run_id, "stage": run.stage,
                 "params": json.dumps(run.params, default=str, sort_keys=True),
-                "started_at": started_at, "ended_at": datetime.now(UTC), "status": status,
-                "rows": json.dumps(run.rows, sort_keys=True), "message": run.message,
+                "started_at": started_at, "ended_at": datetime.now(UTC) if ended else None, "status": status,
+                "rows": json.dumps(run.rows, sort_keys=True) if ended else None, "message": run.message,
             }
-            schema = arrow_schema(spec_for("ops.runs"))
-            self.lake.write_arrow(pa.Table.from_pylist([row], schema=schema), "ops.runs")
+            data = pa.Table.from_pylist([row], schema=arrow_schema(spec_for("ops.runs")))
+            if ended:
+                self.lake.merge(data, "ops.runs", keys=["run_id"])
+            else:
+                self.lake.write_arrow(data, "ops.runs")
         except Exception:  # recording a run must never hide the stage's own outcome
             log.exception("could not record run %s in ops.runs", run.run_id)

@@ -89,7 +89,9 @@ def _sample(labelled: Any, cap: int, seed: int) -> pd.DataFrame:
         rest = rest.sample(fraction=fraction, seed=seed)
     pdf = labelled.where(keep_all).unionByName(rest).select(*cols).toPandas()  # bounded by the cap
     pdf["feature_date"] = pd.to_datetime(pdf["feature_date"]).dt.date
-    return pdf
+    # Spark returns rows in partition order, which varies between runs; fitting on a fixed order makes
+    # training reproducible (the same features give the same model and scores).
+    return pdf.sort_values(["subject_type", "subject", "feature_date"], kind="stable").reset_index(drop=True)
 
 
 def run_train(ctx: JobContext, as_of: date | None = None) -> TrainSummary:

@@ -174,13 +174,11 @@ def _summarise(kpi: DataFrame, summary: ReconcileSummary) -> None:
 
 def _write_cases(ctx: Any, settings: ReconcileSettings, run_id: str, clock: datetime) -> int:
     """Rebuild the leakage cases from every finding in the table."""
-    findings = ctx.read("gold.leakage_findings").persist(_MEM)
+    findings = ctx.read("gold.leakage_findings").persist(_MEM)  # read twice: cases and their items
     try:
         cases, items = build_cases(findings, settings.case_rules, settings.priority_thresholds, run_id, clock)
-        cases = cases.persist(_MEM)
         written = ctx.write(cases, "gold.cases", replace_where={"kind": ["leakage"]}).rows
         ctx.write(items, "gold.case_items", replace_where={"kind": ["leakage"]})
-        cases.unpersist()
         return written
     finally:
         findings.unpersist()

@@ -10,9 +10,10 @@ Rules (output contract v1, settled readings):
   duration/volume is within one tariff increment or ``pct`` % of the record's rounded usage.
 * One-to-one, greedy over the total order (``via`` [source id first], ``|Δt|``, ``event_id``,
   ``source_system``, ``record_id``): the globally smallest pair is matched, its event and record
-  leave, repeat. This is computed in rounds of *mutually best* pairs (a pair that is the smallest
-  of both its event and its record), which yields exactly the same matching as the sequential
-  greedy because the order is strict; each round is two window ranks.
+  leave, repeat. Pairs whose event and record have no other candidate are matched directly; the
+  contested rest is resolved in rounds of *mutually best* pairs (a pair that is the smallest of
+  both its event and its record), which yields exactly the sequential greedy matching because the
+  order is strict; each round is two window ranks over the (few) contested pairs.
 * An event left unmatched whose candidates include an already matched record is a duplicate of
   the smallest such record; otherwise it is a phantom.
 
@@ -27,23 +28,14 @@ import logging
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import LongType
+
+from jobs.reconcile.rating import raw_quantity
 
 log = logging.getLogger("leakline.reconcile")
 
 PAIR_KEYS = ("e_event_id", "source_system", "record_id")
 PAIRS = (*PAIR_KEYS, "via", "dt_us")  # a pair and its place in the greedy order
 VIA_SOURCE_ID, VIA_TIME = 0, 1
-
-
-def event_quantity(service: Column, billed_duration_s: Column, billed_volume_bytes: Column) -> Column:
-    """What billing charged for, in base units: voice seconds, 1 message, data bytes."""
-    return (
-        F.when(service == F.lit("voice"), billed_duration_s)
-        .when(service == F.lit("data"), billed_volume_bytes)
-        .otherwise(F.lit(1))
-        .cast(LongType())
-    )
 
 
 def consistent_usage(service: Column, billed: Column, rounded: Column, increment: Column, pct: int) -> Column:
@@ -62,7 +54,8 @@ def prepare_events(billed: DataFrame) -> DataFrame:
     ]
     ev = billed.select([F.col(c).alias(f"e_{c}") for c in cols])
     return ev.withColumn("e_t_us", F.unix_micros("e_start_time")).withColumn(
-        "e_qty", event_quantity(F.col("e_service"), F.col("e_billed_duration_s"), F.col("e_billed_volume_bytes"))
+        # what billing charged for, in base units (the network side's rule applied to billed usage)
+        "e_qty", raw_quantity(F.col("e_service"), F.col("e_billed_duration_s"), F.col("e_billed_volume_bytes"))
     )
 
 
@@ -162,25 +155,41 @@ def _without_touching(pairs: DataFrame, taken: DataFrame, limit: int) -> DataFra
     return pairs.join(taken_e, "e_event_id", "left_anti").join(taken_r, ["source_system", "record_id"], "left_anti")
 
 
-def resolve_one_to_one(candidates: DataFrame, max_rounds: int, limit: int) -> tuple[DataFrame, DataFrame]:
-    """Greedy one-to-one matching: (matched pairs, pairs left unmatched by round 1).
+def split_contested(candidates: DataFrame, limit: int) -> tuple[DataFrame, DataFrame]:
+    """(uncontested pairs, contested pairs) of ``candidates`` (materialized).
 
-    Round 1 ranks every candidate pair; the mutually best pairs are matched and the rest (pairs in
-    conflict — few in real data) go on to further rounds among themselves, without the pairs that
-    touch an event or record matched before, until none is left (at most ``max_rounds``).
-    Both results keep every column of ``candidates``.
+    A pair whose event and record have no other candidate is matched by any greedy order and touches
+    no other pair; only the rest (events or records with several candidates — duplicates, near
+    neighbours: few in real data) need ranking. Finding them takes two narrow key counts, no sort
+    and no shuffle of the wide pairs (the multi-candidate keys are broadcast when small).
     """
+    keys_r = ["source_system", "record_id"]
+    multi_e = materialize(candidates.groupBy("e_event_id").count().filter(F.col("count") > 1)
+                          .select("e_event_id", F.lit(True).alias("_multi_e")))
+    multi_r = materialize(candidates.groupBy(*keys_r).count().filter(F.col("count") > 1)
+                          .select(*keys_r, F.lit(True).alias("_multi_r")))
+    flagged = candidates.join(small(multi_e, limit), "e_event_id", "left").join(small(multi_r, limit), keys_r, "left")
+    contested = F.col("_multi_e").isNotNull() | F.col("_multi_r").isNotNull()
+    return (flagged.filter(~contested).drop("_multi_e", "_multi_r"),
+            flagged.filter(contested).drop("_multi_e", "_multi_r"))
+
+
+def resolve_one_to_one(candidates: DataFrame, max_rounds: int, limit: int) -> tuple[DataFrame, DataFrame]:
+    """Greedy one-to-one matching: (matched pairs, contested pairs).
+
+    Uncontested pairs are matched as they are (:func:`split_contested`). The contested ones are
+    resolved in rounds: rank them per event and per record, match the mutually best pairs, drop the
+    pairs touching anything matched, repeat until none is left (at most ``max_rounds``). Both results
+    keep every column of ``candidates``.
+    """
+    unique, contested = split_contested(candidates, limit)
+    contested = materialize(contested)
     best = (F.col("_rn_e") == 1) & (F.col("_rn_r") == 1)
-    ranked = materialize(_ranked(candidates))
-    accepted = [ranked.filter(best).drop("_rn_e", "_rn_r")]
-    conflicts = materialize(ranked.filter(~best).drop("_rn_e", "_rn_r"))
-    if conflicts.isEmpty():
-        log.info("matching resolved in 1 round")
-        return accepted[0], conflicts
-    remaining = materialize(_without_touching(conflicts, accepted[0], limit))
-    for round_no in range(2, max_rounds + 1):
+    accepted = [unique]
+    remaining = contested
+    for round_no in range(1, max_rounds + 1):
         if remaining.isEmpty():
-            log.info("matching resolved in %d round(s)", round_no - 1)
+            log.info("matching: contested pairs resolved in %d round(s)", round_no - 1)
             break
         ranked = materialize(_ranked(remaining))
         accepted.append(ranked.filter(best).drop("_rn_e", "_rn_r"))
@@ -192,15 +201,16 @@ def resolve_one_to_one(candidates: DataFrame, max_rounds: int, limit: int) -> tu
     matches = accepted[0]
     for part in accepted[1:]:
         matches = matches.unionByName(part)
-    return matches, conflicts
+    return matches, contested
 
 
 def duplicate_events(conflicts: DataFrame, matches: DataFrame, limit: int) -> DataFrame:
     """Unmatched events with an already matched candidate record: (e_event_id, dup_source_system,
     dup_record_id), the smallest such record in the pair order.
 
-    An unmatched event with candidates has all of them among round 1's ``conflicts``, so only those
-    (few) pairs are looked at; ``matches`` is cut to their keys by broadcast semi-joins.
+    Such an event's pairs are all contested (their record has another candidate), so only the
+    contested pairs (``conflicts``) are looked at; ``matches`` is cut to their keys by broadcast
+    semi-joins.
     """
     pairs = conflicts.select(*PAIRS)
     matched_e, taken = _taken_among(conflicts, matches, limit)

@@ -84,7 +84,7 @@ def test_extra_file_layer_and_missing_file(conf_dir, tmp_path):
     extra = tmp_path / "site.yml"
     extra.write_text("logging:\n  level: DEBUG\n")
     assert load_config("local", conf_dir=conf_dir, extra_file=extra).get_path("logging.level") == "DEBUG"
-    with pytest.raises(ConfigError, match="config file .*nope.yml does not exist"):
+    with pytest.raises(ConfigError, match=r"config file .*nope\.yml does not exist"):
         load_config("local", conf_dir=conf_dir, extra_file=tmp_path / "nope.yml")
 
 

@@ -172,7 +172,7 @@ def test_replace_where_must_name_partition_columns(spark, lake):
 
 
 def test_unknown_table_names_the_known_ones(lake):
-    with pytest.raises(KeyError, match="unknown table 'gold.nope'.*gold.kpi_daily"):
+    with pytest.raises(KeyError, match=r"unknown table 'gold\.nope'.*gold\.kpi_daily"):
         lake.location("gold.nope")
 
 

@@ -95,6 +95,6 @@ class Feeds:
 
 
 @pytest.fixture(scope="session")
-def feeds(network: pd.DataFrame, billed: pd.DataFrame, subscribers: pd.DataFrame, tariffs: pd.DataFrame,  # noqa: PLR0913, PLR0917
+def feeds(network: pd.DataFrame, billed: pd.DataFrame, subscribers: pd.DataFrame, tariffs: pd.DataFrame,  # noqa: PLR0917
           destinations: pd.DataFrame, leakage: pd.DataFrame, fraud: pd.DataFrame) -> Feeds:
     return Feeds(network, billed, subscribers, tariffs, destinations, leakage, fraud)

@@ -41,7 +41,7 @@ class Finding:
     amount: Decimal | None
 
 
-def reconcile(landing: Path) -> list[Finding]:  # noqa: PLR0912, PLR0915 - a reference, kept in one place
+def reconcile(landing: Path) -> list[Finding]:
     subs = {s["msisdn"]: s for s in read(next((landing / "subscribers").glob("*.csv")))}
     dests = {d["prefix"]: d["zone"] for d in read(landing / "destinations" / "destinations.csv")}
     max_len = max(map(len, dests))
