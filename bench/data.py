@@ -14,7 +14,7 @@ identity rewritten so that the copies are distinct subscribers and distinct reco
 * the copies' event files go next to the originals as ``<name>-cKK.csv``; the single subscriber
   snapshot file gets every copy's rows; destinations and tariffs are shared.
 
-Each copy therefore carries the same mix of services, planted leakage, duplicates, bad rows and fraud
+Each copy therefore carries the same mix of services, planted leakage, duplicate billing and fraud
 as the block — the workload per record stays the same as the size grows, which is what a scaling
 benchmark needs. Memory: one block in the generator, then O(1) per line.
 """

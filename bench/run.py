@@ -299,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for size in sizes:
         status |= subprocess.run([sys.executable, __file__, f"--one={size}", *passthrough]).returncode
+    if sizes:
+        from bench.chart import main as chart
+
+        chart()  # the scaling table and bench/results/scaling.png, over the newest result of every size
     if args.app_cases:
         from bench.app_queue import bench_queue
 

@@ -32,6 +32,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.context import JobContext, new_run_id
 from jobs.common.errors import ConfigError, LeaklineError
+from jobs.common.frames import materialize, small
 from jobs.common.lake import arrow_schema
 from jobs.common.tables import spec_for
 from jobs.ingest import files as landed
@@ -52,6 +53,8 @@ from jobs.ingest.transform import (
     classify,
     file_counts,
     quarantine_rows,
+    repeated_keys,
+    seen_keys,
     silver_rows,
     validate_rows,
 )
@@ -67,6 +70,7 @@ class Settings:
     chunk_bytes: int
     max_header_bytes: int
     storage_level: str
+    broadcast_max_rows: int
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> Settings:
@@ -79,7 +83,8 @@ class Settings:
         level = str(cfg["storage_level"])
         if not hasattr(StorageLevel, level):
             raise ConfigError(f"config key 'ingest.storage_level' is not a Spark storage level: {level!r}")
-        return cls(feeds, int(cfg["read_chunk_bytes"]), int(cfg["max_header_bytes"]), level)
+        return cls(feeds, int(cfg["read_chunk_bytes"]), int(cfg["max_header_bytes"]), level,
+                   int(cfg["broadcast_max_rows"]))
 
 
 @dataclass
@@ -212,12 +217,18 @@ def _process(run: _FeedRun, files: list[landed.LandedFile]) -> dict[str, dict[st
 def _process_rows(run: _FeedRun, files: list[landed.LandedFile]) -> dict[str, dict[str, int]]:
     started = time.monotonic()
     ctx, feed = run.ctx, run.feed
-    checked = validate_rows(read_landed(ctx.spark, files, feed), feed, run.rules)
+    level = getattr(StorageLevel, run.settings.storage_level)
+    # Read, parse and check once; bronze, quarantine and silver are cut from the kept rows.
+    checked = validate_rows(read_landed(ctx.spark, files, feed), feed, run.rules).persist(level)
+    limit = run.settings.broadcast_max_rows
+    # Only keys that repeat need ranking, and only silver rows sharing a key with this delivery can make
+    # a row a duplicate: both are usually small sets, broadcast to the rows (no shuffle of whole rows).
+    repeated = small(materialize(repeated_keys(checked, feed)), limit)
     existing = None
     if not feed.snapshot and ctx.lake.exists(feed.silver_table):
-        existing = ctx.read(feed.silver_table).select(*feed.key, "source_file", "line_number")
-    level = getattr(StorageLevel, run.settings.storage_level)
-    classified = classify(checked, feed, existing).persist(level)
+        silver_keys = ctx.read(feed.silver_table).select(*feed.key, "source_file", "line_number")
+        existing = small(materialize(seen_keys(silver_keys, checked, feed)), limit)
+    classified = classify(checked, feed, existing, repeated)
     try:
         counts = {r["source_file"]: r.asDict() for r in file_counts(classified).collect()}
         quarantined = sum(c["quarantined"] for c in counts.values())
@@ -237,7 +248,7 @@ def _process_rows(run: _FeedRun, files: list[landed.LandedFile]) -> dict[str, di
         elif run.totals.written:
             ctx.write(silver_rows(classified, feed, run.run_id), feed.silver_table, mode="append")
     finally:
-        classified.unpersist()
+        checked.unpersist()
     return counts
 
 

@@ -146,19 +146,56 @@ def validate_rows(rows: DataFrame, feed: Feed, rules: Rules) -> DataFrame:
     )
 
 
-def classify(checked: DataFrame, feed: Feed, existing: DataFrame | None = None) -> DataFrame:
+def dedupe_group(feed: Feed) -> list[str]:
+    """The columns a duplicate shares: the feed key (within one file for snapshots)."""
+    return [*(["source_file"] if feed.snapshot else []), *feed.key]
+
+
+def repeated_keys(checked: DataFrame, feed: Feed) -> DataFrame:
+    """The :func:`dedupe_group` values held by more than one valid row, flagged ``_repeated``.
+
+    Only these rows need ranking: every other valid row is the first (and only) of its key. Key
+    columns only — a narrow aggregate, not a shuffle of the whole rows.
+    """
+    group = dedupe_group(feed)
+    return (checked.where(F.size("reasons") == 0).groupBy(*group).count().where(F.col("count") > 1)
+            .select(*group, F.lit(True).alias("_repeated")))
+
+
+def seen_keys(existing: DataFrame, checked: DataFrame, feed: Feed) -> DataFrame:
+    """The rows of ``existing`` (silver's ``key, source_file, line_number``) whose key is among ``checked``'s.
+
+    An incremental delivery shares few keys with what is already in silver, so this is usually small.
+    """
+    return existing.join(checked.select(*feed.key), list(feed.key), "left_semi")
+
+
+def classify(checked: DataFrame, feed: Feed, existing: DataFrame | None = None,
+             repeated: DataFrame | None = None) -> DataFrame:
     """Decide each row's outcome: ``accepted``, ``quarantined`` or ``duplicate``.
 
     Valid rows sharing the feed key (within one file for snapshots, across all files for events)
     keep the first by ``(source_file, line_number)``; the others are duplicates. ``existing`` (the
-    silver table's ``key, source_file, line_number``) makes rows already in silver duplicates —
-    unless it is the very same row (same file and line, written by an interrupted run): that one
-    stays accepted but is not written again. Adds ``outcome`` and ``to_write``.
+    silver table's ``key, source_file, line_number``, or just :func:`seen_keys`) makes rows already in
+    silver duplicates — unless it is the very same row (same file and line, written by an interrupted
+    run): that one stays accepted but is not written again. ``repeated`` (:func:`repeated_keys`,
+    when given) limits the ranking to the rows whose key repeats; without it every row is ranked.
+    Adds ``outcome`` and ``to_write``.
     """
     valid = F.size("reasons") == 0
-    group = [*(["source_file"] if feed.snapshot else []), *feed.key]
+    group = dedupe_group(feed)
     window = Window.partitionBy(valid, *group).orderBy("source_file", "line_number")
-    df = checked.withColumn("_rank", F.row_number().over(window))
+    if repeated is None:
+        df = checked.withColumn("_rank", F.row_number().over(window))
+    else:
+        right = repeated.select(*[F.col(c).alias(f"_r_{c}") for c in group], "_repeated")
+        same_key = F.lit(True)
+        for c in group:  # null-safe, as the window groups NULLs together
+            same_key = same_key & F.col(c).eqNullSafe(F.col(f"_r_{c}"))
+        flagged = checked.join(right, same_key, "left").drop(*[f"_r_{c}" for c in group])
+        contested = valid & F.col("_repeated").isNotNull()
+        ranked = flagged.where(contested).withColumn("_rank", F.row_number().over(window))
+        df = flagged.where(~contested).withColumn("_rank", F.lit(1)).unionByName(ranked).drop("_repeated")
     if existing is not None:
         seen = existing.select(*feed.key, F.col("source_file").alias("_seen_file"),
                                F.col("line_number").alias("_seen_line"))

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from jobs.common.frames import materialize, small
 from jobs.common.tables import spec_for
 from jobs.reconcile.controls import (
     event_findings,
@@ -31,14 +32,7 @@ from jobs.reconcile.controls import (
     usage_mismatch_fires,
 )
 from jobs.reconcile.kpis import daily_kpis
-from jobs.reconcile.matching import (
-    candidate_pairs,
-    duplicate_events,
-    materialize,
-    prepare_events,
-    resolve_one_to_one,
-    small,
-)
+from jobs.reconcile.matching import candidate_pairs, duplicate_events, prepare_events, resolve_one_to_one
 from jobs.reconcile.rating import prefix_catalogue, prefix_lengths, rate_usage
 from jobs.reconcile.settings import ReconcileSettings
 

@@ -29,6 +29,7 @@ import logging
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from jobs.common.frames import materialize, small
 from jobs.reconcile.rating import raw_quantity
 
 log = logging.getLogger("leakline.reconcile")
@@ -119,19 +120,6 @@ def _ranked(pairs: DataFrame) -> DataFrame:
     w_record = Window.partitionBy("source_system", "record_id").orderBy(*order)
     return pairs.withColumn("_rn_e", F.row_number().over(w_event)).withColumn(
         "_rn_r", F.row_number().over(w_record))
-
-
-def materialize(df: DataFrame) -> DataFrame:
-    """Compute ``df`` once and cut its lineage (local checkpoint, memory then disk).
-
-    Later plans over it stay small, so planning cost does not grow with every step of the job.
-    """
-    return df.localCheckpoint(eager=True)
-
-
-def small(df: DataFrame, limit: int) -> DataFrame:
-    """A materialized ``df`` marked for broadcast when it has at most ``limit`` rows."""
-    return F.broadcast(df) if df.count() <= limit else df
 
 
 def _taken_among(pairs: DataFrame, taken: DataFrame, limit: int) -> tuple[DataFrame, DataFrame]:

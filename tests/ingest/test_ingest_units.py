@@ -17,7 +17,7 @@ from jobs.ingest import rules as R
 from jobs.ingest.feeds import DECIMAL, FEEDS, Col
 from jobs.ingest.read import read_landed
 from jobs.ingest.summary import FeedTotals, FileResult, IngestSummary
-from jobs.ingest.transform import Rules, check_column, classify, validate_rows
+from jobs.ingest.transform import Rules, check_column, classify, repeated_keys, seen_keys, validate_rows
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 ISO = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"
@@ -104,7 +104,20 @@ def test_validate_rows_needs_every_contract_column(spark: Any) -> None:
         validate_rows(rows, DEST, Rules(now=NOW)).collect()
 
 
-def test_classify_keeps_the_first_of_each_key(spark: Any) -> None:
+# The job's path (only repeated keys ranked, silver cut to the keys of the delivery) and the plain one
+# (every row ranked, the whole of silver) must decide exactly the same.
+PRESELECT = pytest.mark.parametrize("preselect", [False, True], ids=["all-rows", "job-path"])
+
+
+def _classify(checked: Any, feed: Any, existing: Any = None, preselect: bool = False) -> Any:
+    if not preselect:
+        return classify(checked, feed, existing)
+    cut = seen_keys(existing, checked, feed) if existing is not None else None
+    return classify(checked, feed, cut, repeated_keys(checked, feed))
+
+
+@PRESELECT
+def test_classify_keeps_the_first_of_each_key(spark: Any, preselect: bool) -> None:
     feed = FEEDS["billed_usage"]
     checked = spark.createDataFrame([
         ("b/2.csv", 2, "e1", []), ("b/1.csv", 9, "e1", []), ("b/1.csv", 3, "e1", ["x"]),
@@ -112,7 +125,7 @@ def test_classify_keeps_the_first_of_each_key(spark: Any) -> None:
     ], "source_file string, line_number long, event_id string, reasons array<string>")
     existing = spark.createDataFrame([("e3", "old.csv", 2), ("e4", "b/1.csv", 6)],
                                      "event_id string, source_file string, line_number long")
-    out = classify(checked, feed, existing).select("source_file", "line_number", "outcome", "to_write")
+    out = _classify(checked, feed, existing, preselect).select("source_file", "line_number", "outcome", "to_write")
     assertDataFrameEqual(out, spark.createDataFrame([
         ("b/1.csv", 9, "accepted", True),  # first valid e1 by (file, line): b/1.csv < b/2.csv
         ("b/2.csv", 2, "duplicate", False),
@@ -123,10 +136,11 @@ def test_classify_keeps_the_first_of_each_key(spark: Any) -> None:
     ], "source_file string, line_number long, outcome string, to_write boolean"))
 
 
-def test_snapshot_duplicates_are_per_delivery(spark: Any) -> None:
+@PRESELECT
+def test_snapshot_duplicates_are_per_delivery(spark: Any, preselect: bool) -> None:
     checked = spark.createDataFrame([("s/1.csv", 2, "49", []), ("s/2.csv", 2, "49", []), ("s/2.csv", 3, "49", [])],
                                     "source_file string, line_number long, prefix string, reasons array<string>")
-    out = classify(checked, DEST).select("source_file", "line_number", "outcome")
+    out = _classify(checked, DEST, preselect=preselect).select("source_file", "line_number", "outcome")
     assertDataFrameEqual(out, spark.createDataFrame(
         [("s/1.csv", 2, "accepted"), ("s/2.csv", 2, "accepted"), ("s/2.csv", 3, "duplicate")],
         "source_file string, line_number long, outcome string"))
