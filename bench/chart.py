@@ -35,17 +35,27 @@ def stage_seconds(report: dict[str, Any]) -> dict[str, float]:
     return {s["stage"]: s["seconds"] for s in report["stages"]}
 
 
+def driver_memory_mb(report: dict[str, Any]) -> float:
+    """The driver heap the run was given (``spark.driver_memory``: the bench override, else conf/base's 4g)."""
+    value = str(report.get("config_overrides", {}).get("spark.driver_memory", "4g")).lower()
+    units = {"g": 1024, "m": 1}
+    return float(value[:-1]) * units[value[-1]] if value[-1] in units else float(value) / 2**20
+
+
 def scaling_table(reports: list[dict[str, Any]]) -> list[str]:
     head = f"{'network records':>16s} " + " ".join(f"{s:>10s}" for s in (*STAGES, "pipeline")) + \
-        f" {'rec/s':>8s} {'peak driver MB':>15s} {'load':>5s}"
+        f" {'rec/s':>8s} {'py RSS MB':>9s} {'heap MB':>8s} {'of MB':>7s} {'load':>5s}"
     lines = ["wall seconds per stage (x: ratio to the previous size; records ratio in brackets)", head]
     previous: dict[str, Any] | None = None
     for r in reports:
         secs = {**stage_seconds(r), "pipeline": r["pipeline_seconds"]}
         cells = [f"{secs.get(s, 0):10.1f}" for s in (*STAGES, "pipeline")]
         load = max(s["load_avg_1m"] for s in r["stages"])
+        py_rss = max(s.get("peak_python_rss_mb", 0.0) for s in r["stages"])
+        heap = max(s.get("peak_jvm_heap_mb", 0.0) for s in r["stages"])
         lines.append(f"{r['records']:16,d} " + " ".join(cells)
-                     + f" {r['pipeline_records_per_s']:8,.0f} {r['peak_driver_rss_mb']:15,.0f} {load:5.1f}")
+                     + f" {r['pipeline_records_per_s']:8,.0f} {py_rss:9,.0f} {heap:8,.0f} {driver_memory_mb(r):7,.0f}"
+                     + f" {load:5.1f}")
         if previous is not None:
             before = {**stage_seconds(previous), "pipeline": previous["pipeline_seconds"]}
             ratios = [f"{secs[s] / before[s]:9.2f}x" if before.get(s) else f"{'-':>10s}" for s in (*STAGES, "pipeline")]
@@ -74,9 +84,11 @@ def draw(reports: list[dict[str, Any]], out: Path) -> Path:
     left.set_ylabel("wall seconds")
     left.set_title("pipeline wall time per stage")
     left.legend(fontsize=8)
-    right.plot(labels, [r["peak_driver_rss_mb"] for r in reports], marker="o", label="driver RSS (Python + JVM)")
+    right.plot(labels, [max(s["peak_python_rss_mb"] for s in r["stages"]) for r in reports], marker="o",
+               label="Python driver RSS")
     right.plot(labels, [max(s["peak_jvm_heap_mb"] for s in r["stages"]) for r in reports], marker="s",
-               label="JVM heap used")
+               label="JVM heap used (Spark cache + execution)")
+    right.plot(labels, [driver_memory_mb(r) for r in reports], "k:", marker="x", label="JVM heap configured")
     right.set_ylim(bottom=0)
     right.set_ylabel("peak MB")
     right.set_title("peak driver memory")
