@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jobs.common.errors import IngestFilesRejected, LeaklineError
-from jobs.pipeline import STAGES, parse_date, parse_timestamp, run_pipeline
+from jobs.pipeline import STAGES, parse_date, parse_timestamp, run_pipeline, stage_rows
 
 log = logging.getLogger("leakline.backfill")
 
@@ -157,18 +157,11 @@ def _run_date(ctx: Any, day: date, as_of: datetime | None, stages: tuple[str, ..
                       extra={"stage": "backfill", "date": str(day), "status": "failed"})
         return DateRun(day, "failed", seconds, error=f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
     seconds = time.monotonic() - started
-    rows = {stage: _rows(summary) for stage, summary in done.summaries.items()}
+    rows = {stage: stage_rows(summary) for stage, summary in done.summaries.items()}
     log.info("backfill %s succeeded in %.1fs", day, seconds,
              extra={"stage": "backfill", "date": str(day), "seconds": round(seconds, 3),
                     "rows": rows, "status": "succeeded"})
     return DateRun(day, "succeeded", seconds, rows)
-
-
-def _rows(summary: Any) -> dict[str, int]:
-    rows = getattr(summary, "rows", None)
-    if callable(rows):
-        return {str(k): int(v) for k, v in rows().items()}
-    return {}
 
 
 def _summary_lines(summary: Any) -> list[str]:

@@ -58,7 +58,7 @@ def run_pipeline(
         log.info("== %s ==", stage)
         with ctx.stage(stage, params) as run:
             summary = _run_stage(ctx, stage, landing, dates, as_of)
-            run.rows.update(_rows(summary))
+            run.rows.update(stage_rows(summary))
         if stage == "ingest":
             result.rejected = rejected_files(summary)
         result.summaries[stage] = summary
@@ -82,7 +82,7 @@ def _run_stage(ctx: Any, stage: str, landing: str | None, dates: list[date] | No
     raise LeaklineError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
 
 
-def _rows(summary: Any) -> dict[str, int]:
+def stage_rows(summary: Any) -> dict[str, int]:
     """Row counts a stage summary exposes (``rows()``), for ops.runs."""
     rows = getattr(summary, "rows", None)
     if callable(rows):

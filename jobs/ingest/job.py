@@ -220,16 +220,16 @@ def _process_rows(run: _FeedRun, files: list[landed.LandedFile]) -> dict[str, di
     level = getattr(StorageLevel, run.settings.storage_level)
     # Read, parse and check once; bronze, quarantine and silver are cut from the kept rows.
     checked = validate_rows(read_landed(ctx.spark, files, feed), feed, run.rules).persist(level)
-    limit = run.settings.broadcast_max_rows
-    # Only keys that repeat need ranking, and only silver rows sharing a key with this delivery can make
-    # a row a duplicate: both are usually small sets, broadcast to the rows (no shuffle of whole rows).
-    repeated = small(materialize(repeated_keys(checked, feed)), limit)
-    existing = None
-    if not feed.snapshot and ctx.lake.exists(feed.silver_table):
-        silver_keys = ctx.read(feed.silver_table).select(*feed.key, "source_file", "line_number")
-        existing = small(materialize(seen_keys(silver_keys, checked, feed)), limit)
-    classified = classify(checked, feed, existing, repeated)
     try:
+        limit = run.settings.broadcast_max_rows
+        # Only keys that repeat need ranking, and only silver rows sharing a key with this delivery can
+        # make a row a duplicate: both usually small sets, broadcast to the rows (no shuffle of whole rows).
+        repeated = small(materialize(repeated_keys(checked, feed)), limit)
+        existing = None
+        if not feed.snapshot and ctx.lake.exists(feed.silver_table):
+            silver_keys = ctx.read(feed.silver_table).select(*feed.key, "source_file", "line_number")
+            existing = small(materialize(seen_keys(silver_keys, checked, feed)), limit)
+        classified = classify(checked, feed, existing, repeated)
         counts = {r["source_file"]: r.asDict() for r in file_counts(classified).collect()}
         quarantined = sum(c["quarantined"] for c in counts.values())
         log.info("%s: %d rows read and checked in %.1fs", feed.name, sum(c["rows_read"] for c in counts.values()),
