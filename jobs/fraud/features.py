@@ -18,6 +18,17 @@ from jobs.fraud.settings import FeatureParams
 SECONDS_PER_MINUTE = 60.0
 BYTES_PER_MB = 1e6
 SPEND = "decimal(28,6)"
+# The network-record columns the features read; the enriched records keep only these (it is persisted:
+# lineage columns such as source_file would only make the cache wider).
+USAGE_COLUMNS = ("msisdn", "other_party", "service", "direction", "start_time", "usage_date", "duration_s",
+                 "volume_bytes", "cell_id", "imei")
+
+
+def distinct_count(col: Column) -> Column:
+    """Distinct non-null values per group. Not ``countDistinct``: several of those in one aggregate make
+    Spark copy every input row once per distinct column (an Expand) before the shuffle; the groups here
+    (a subscriber's day) are small, so a set per group is cheap."""
+    return F.size(F.collect_set(col))
 
 
 def safe_ratio(num: Column, den: Column, floor: float = 1.0) -> Column:
@@ -43,9 +54,10 @@ def enrich_usage(
 ) -> DataFrame:
     """Network records with what the features need.
 
-    Needs silver.network_usage columns; ``matches(number, zone, risk)`` from the prefix lookup and
-    ``prices`` from :func:`voice_tariffs`. Adds ``plan_id, payment_type, activated_at, voice, mo, mt,
-    minutes, zone, is_intl, is_high_risk, is_risk, spend (decimal), is_night, hour, tac``.
+    Needs silver.network_usage columns (keeps :data:`USAGE_COLUMNS` of them); ``matches(number, zone,
+    risk)`` from the prefix lookup and ``prices`` from :func:`voice_tariffs`. Adds ``plan_id,
+    payment_type, activated_at, voice, mo, mt, minutes, zone, is_intl, is_high_risk, is_risk, spend
+    (decimal), is_night, hour, tac``.
     """
     subs = subscribers.select("msisdn", "plan_id", "payment_type", "activated_at")
     dest = matches.select(F.col("number").alias("other_party"), "zone", "risk")
@@ -57,7 +69,7 @@ def enrich_usage(
         else (hour >= p.night_start_hour) | (hour < p.night_end_hour)
     )
     df = (
-        usage.join(subs, "msisdn", "left")
+        usage.select(*USAGE_COLUMNS).join(subs, "msisdn", "left")
         .join(dest, "other_party", "left")
         .withColumn("voice", F.col("service") == "voice")
         .withColumn("mo", F.col("direction") == "MO")
@@ -104,14 +116,14 @@ def subscriber_daily(enriched: DataFrame) -> DataFrame:
         count_if(voice_mt).alias("mt_calls"),
         sum_if(voice_mo, mins).cast("double").alias("mo_minutes"),
         sum_if(voice_mt, mins).cast("double").alias("mt_minutes"),
-        F.countDistinct(F.when(voice_mo, F.col("other_party"))).alias("mo_distinct_numbers"),
+        distinct_count(F.when(voice_mo, F.col("other_party"))).alias("mo_distinct_numbers"),
         count_if(voice_mo & ~F.col("is_intl")).alias("_national_calls"),
         count_if((F.col("service") == "sms") & F.col("mo")).alias("sms_mo"),
         count_if((F.col("service") == "sms") & F.col("mt")).alias("sms_mt"),
         count_if(F.col("service") == "data").alias("data_sessions"),
         (sum_if(F.col("service") == "data", F.col("volume_bytes")) / BYTES_PER_MB).alias("data_mb"),
-        F.countDistinct("cell_id").alias("distinct_cells"),
-        F.countDistinct("imei").alias("distinct_imeis"),
+        distinct_count(F.col("cell_id")).alias("distinct_cells"),
+        distinct_count(F.col("imei")).alias("distinct_imeis"),
         count_if(voice_mo & F.col("is_night")).alias("_night_calls"),
         count_if(voice_mo & F.col("is_intl")).alias("intl_calls"),
         sum_if(voice_mo & F.col("is_intl"), mins).cast("double").alias("intl_minutes"),

@@ -71,6 +71,8 @@ class Settings:
     max_header_bytes: int
     storage_level: str
     broadcast_max_rows: int
+    large_delivery_bytes: int
+    large_storage_level: str
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> Settings:
@@ -80,11 +82,17 @@ class Settings:
             raise ConfigError(f"config key 'ingest.feeds' names unknown feeds {unknown}; feeds are {list(FEEDS)}")
         if str(cfg["csv_encoding"]).lower().replace("-", "") != "utf8":
             raise ConfigError("config key 'ingest.csv_encoding' must be utf-8 (input contract v1)")
-        level = str(cfg["storage_level"])
-        if not hasattr(StorageLevel, level):
-            raise ConfigError(f"config key 'ingest.storage_level' is not a Spark storage level: {level!r}")
-        return cls(feeds, int(cfg["read_chunk_bytes"]), int(cfg["max_header_bytes"]), level,
-                   int(cfg["broadcast_max_rows"]))
+        levels = {key: str(cfg[key]) for key in ("storage_level", "large_storage_level")}
+        for key, level in levels.items():
+            if not hasattr(StorageLevel, level):
+                raise ConfigError(f"config key 'ingest.{key}' is not a Spark storage level: {level!r}")
+        return cls(feeds, int(cfg["read_chunk_bytes"]), int(cfg["max_header_bytes"]), levels["storage_level"],
+                   int(cfg["broadcast_max_rows"]), int(cfg["large_delivery_bytes"]), levels["large_storage_level"])
+
+    def storage_for(self, files: list[landed.LandedFile]) -> str:
+        """The storage level for the checked rows of a delivery of ``files``."""
+        large = sum(f.size for f in files) > self.large_delivery_bytes
+        return self.large_storage_level if large else self.storage_level
 
 
 @dataclass
@@ -217,7 +225,11 @@ def _process(run: _FeedRun, files: list[landed.LandedFile]) -> dict[str, dict[st
 def _process_rows(run: _FeedRun, files: list[landed.LandedFile]) -> dict[str, dict[str, int]]:
     started = time.monotonic()
     ctx, feed = run.ctx, run.feed
-    level = getattr(StorageLevel, run.settings.storage_level)
+    level_name = run.settings.storage_for(files)
+    if level_name != run.settings.storage_level:
+        log.info("%s: a large delivery (%d bytes): checked rows kept %s", feed.name, sum(f.size for f in files),
+                 level_name, extra={"feed": feed.name})
+    level = getattr(StorageLevel, level_name)
     # Read, parse and check once; bronze, quarantine and silver are cut from the kept rows.
     checked = validate_rows(read_landed(ctx.spark, files, feed), feed, run.rules).persist(level)
     try:

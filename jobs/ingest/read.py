@@ -9,7 +9,8 @@ computed without a shuffle of the data: each line carries its file, the start of
 it was read from and ``monotonically_increasing_id`` (consecutive within a split); a tiny
 aggregate of (file, split) -> first id, line count gives each split's first line number, joined
 back by broadcast. Lines are parsed with ``from_csv`` against the file's own header (files of a
-feed may order columns differently). Parquet: typed columns are turned into the same text the
+feed may order columns differently: each distinct header is a *layout*, and a contract column is
+picked from its position in the line's layout). Parquet: typed columns are turned into the same text the
 contract describes (timestamps as ISO-8601 with offset), ``line_number`` is the 1-based row.
 """
 
@@ -41,6 +42,7 @@ _BLOCKS = T.StructType([
     T.StructField("_first_mid", T.LongType()), T.StructField("_first_line", T.LongType()),
     T.StructField("source_file", T.StringType()), T.StructField("content_hash", T.StringType()),
     T.StructField("_header", T.ArrayType(T.StringType())), T.StructField("_width", T.IntegerType()),
+    T.StructField("_layout", T.IntegerType()),
 ])
 _FILES = T.StructType([
     T.StructField("_path", T.StringType()), T.StructField("source_file", T.StringType()),
@@ -80,6 +82,28 @@ def _contract_columns(values: Column, feed: Feed) -> list[Column]:
     return [F.nullif(F.try_element_at(values, F.lit(c.name)), F.lit("")).alias(c.name) for c in feed.columns]
 
 
+def field_count(line: Column) -> Column:
+    """Fields of a CSV line: its commas + 1, not counting commas inside quoted fields."""
+    commas = F.length(line) - F.length(F.replace(line, F.lit(","), F.lit("")))
+    quoted = F.size(F.split(F.regexp_replace(line, _QUOTED, ""), ",", -1))
+    return F.when(F.instr(line, '"') == 0, commas + 1).otherwise(quoted)  # the regex only for quoted lines
+
+
+def _layout_columns(layouts: list[tuple[str, ...]], parsed: Column, feed: Feed) -> list[Column]:
+    """Each contract column from the parsed fields, by its position in the line's layout; '' is NULL."""
+    out = []
+    for c in feed.columns:
+        picks = [(k, cols.index(c.name)) for k, cols in enumerate(layouts) if c.name in cols]
+        if len(layouts) == 1 and picks:
+            value = parsed.getField(f"c{picks[0][1]}")
+        else:
+            value = F.lit(None).cast("string")
+            for k, i in reversed(picks):
+                value = F.when(F.col("_layout") == k, parsed.getField(f"c{i}")).otherwise(value)
+        out.append(F.nullif(value, F.lit("")).alias(c.name))
+    return out
+
+
 def read_csv(spark: Any, files: list[LandedFile], feed: Feed) -> DataFrame:
     lines = spark.read.text([spark_path(f.path) for f in files]).select(
         "value",
@@ -90,7 +114,8 @@ def read_csv(spark: Any, files: list[LandedFile], feed: Feed) -> DataFrame:
     stats = lines.groupBy("_path", "_block").agg(
         F.count(F.lit(1)).alias("n"), F.min("_mid").alias("first_mid")
     ).collect()
-    blocks = _block_table(stats, files)
+    layouts = list(dict.fromkeys(tuple(f.columns) for f in files))
+    blocks = _block_table(stats, files, layouts)
     width = max(len(f.columns) for f in files)
     ddl = ", ".join(f"c{i} STRING" for i in range(width))
     parsed = F.col("_parsed")
@@ -101,22 +126,25 @@ def read_csv(spark: Any, files: list[LandedFile], feed: Feed) -> DataFrame:
         .withColumn("line_number", F.col("_first_line") + F.col("_mid") - F.col("_first_mid"))
         .where((F.col("line_number") > 1) & (F.col("value") != ""))
         # staged columns: the parser runs once per line, not once per field
-        .withColumn("_fields", F.size(F.split(F.regexp_replace("value", _QUOTED, ""), ",", -1)))
+        .withColumn("_fields", field_count(F.col("value")))
         .withColumn("_good", F.col("_fields") == F.col("_width"))
         .withColumn("_parsed", F.when(good, F.from_csv(F.col("value"), ddl, _CSV_OPTIONS)))
-        .withColumn("_row", F.when(good, F.map_from_arrays(F.col("_header"), F.slice(values, 1, F.col("_width")))))
     )
+    if len(layouts) == 1:  # one header: the row as a struct (cheaper to write as JSON than a map)
+        row = F.struct(*[parsed.getField(f"c{i}").alias(name) for i, name in enumerate(layouts[0])])
+    else:
+        row = F.map_from_arrays(F.col("_header"), F.slice(values, 1, F.col("_width")))
     return df.select(
         "source_file", "line_number", "content_hash",
-        F.when(good, F.to_json("_row"))
+        F.when(good, F.to_json(row, {"ignoreNullFields": "false"}))
         .otherwise(F.to_json(F.create_map(F.lit("_line"), F.col("value")))).alias("raw"),
         F.when(~good, F.format_string("bad_field_count: %d fields, header has %d", "_fields", "_width"))
         .alias("field_error"),
-        *_contract_columns(F.col("_row"), feed),
+        *_layout_columns(layouts, parsed, feed),
     )
 
 
-def _block_table(stats: list[Any], files: list[LandedFile]) -> list[tuple[Any, ...]]:
+def _block_table(stats: list[Any], files: list[LandedFile], layouts: list[tuple[str, ...]]) -> list[tuple[Any, ...]]:
     """(file, split start) -> first line number of the split, from per-split line counts."""
     by_path = {f.path: f for f in files}
     per_file: dict[str, list[Any]] = defaultdict(list)
@@ -130,7 +158,8 @@ def _block_table(stats: list[Any], files: list[LandedFile]) -> list[tuple[Any, .
         landed, line = by_path[path], 1
         for split in sorted(splits, key=lambda r: r["_block"]):
             out.append((path, split["_block"], split["first_mid"], line, landed.source_file,
-                        landed.content_hash, landed.columns, len(landed.columns)))
+                        landed.content_hash, landed.columns, len(landed.columns),
+                        layouts.index(tuple(landed.columns))))
             line += split["n"]
     return out
 

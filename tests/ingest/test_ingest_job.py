@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from jobs.ingest.job import run_ingest
+from jobs.ingest.job import Settings, run_ingest
 
 from . import corpus as C
-from .conftest import TABLES, Ingested, rows, sha256, snapshot
+from .conftest import TABLES, Ingested, new_ctx, rows, sha256, snapshot
 
 LINEAGE = ("source_file", "line_number")
 SILVER = {
@@ -147,3 +147,27 @@ def test_later_delivery_is_accounted(corpus: Ingested, later: Any) -> None:
     assert sorted(tuple(r[k] for k in keys) for r in new) == expected_log(C.second_delivery(), corpus.files)
     assert not [f for f in later.files if f.status == "ingested" and f.source_file not in {
         d.source_file for d, _ in C.second_delivery()}]
+
+
+def _without_run(tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The tables with what differs between two runs of the same landing (run id, log time) left out."""
+    drop = {"ingest_run_id", "ingested_at", "logged_at"}
+    return {name: sorted(({k: v for k, v in r.items() if k not in drop} for r in table), key=repr)
+            for name, table in tables.items()}
+
+
+def test_a_large_delivery_is_kept_on_disk_with_the_same_outcome(corpus: Ingested, spark: Any, tmp_path: Any,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    """Above ``ingest.large_delivery_bytes`` the checked rows are kept with ``large_storage_level``
+    (DISK_ONLY, so they need not fit in memory): every table comes out as with the in-memory default."""
+    landing = tmp_path / "landing"
+    C.write_landing(landing)
+    ctx = new_ctx(spark, tmp_path, **{"ingest.large_delivery_bytes": 0})
+    settings = Settings.from_config(ctx.cfg["ingest"])
+    assert (settings.storage_level, settings.large_storage_level) == ("MEMORY_AND_DISK", "DISK_ONLY")
+    with caplog.at_level("INFO", logger="leakline.ingest"):
+        run_ingest(ctx, str(landing), now=C.NOW)
+    kept = [r.getMessage() for r in caplog.records if "checked rows kept DISK_ONLY" in r.getMessage()]
+    assert len(kept) == 5, kept  # every feed of the corpus
+    assert _without_run(snapshot(ctx)) == _without_run(corpus.tables)
+    assert sum(len(t) for t in corpus.tables.values()) > 0
