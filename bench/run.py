@@ -44,8 +44,6 @@ OVERRIDES: dict[str, Any] = {
     # The REST API gives per-stage shuffle bytes and durations (the UI costs ~nothing).
     "spark.ui_enabled": True,
 }
-# Above this many records the driver (= the local executor) gets a bigger heap unless --set says otherwise.
-LARGE_RECORDS, LARGE_DRIVER_MEMORY = 8_000_000, "12g"
 
 
 @dataclass
@@ -271,10 +269,6 @@ def _one(size: int, args: argparse.Namespace) -> int:
     for item in args.set or []:
         key, _, value = item.partition("=")
         overrides[key] = value
-    if size > LARGE_RECORDS and "spark.driver_memory" not in overrides:
-        # 4 GB runs out of heap in ingest at 16M (bench/README.md, "Memory"); recorded in the result
-        overrides["spark.driver_memory"] = LARGE_DRIVER_MEMORY
-        print(f"[{size:,} records] spark.driver_memory={LARGE_DRIVER_MEMORY} (above {LARGE_RECORDS:,})", flush=True)
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     report = {"machine": machine(), "date": today, "load_avg_before": os.getloadavg(),
               "config_overrides": overrides, **bench_size(size, Path(args.workdir), args.keep, overrides)}

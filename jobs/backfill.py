@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,7 +22,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from jobs.common.errors import IngestFilesRejected, LeaklineError
-from jobs.pipeline import STAGES, parse_date, parse_timestamp, run_pipeline, stage_rows
+from jobs.pipeline import (
+    STAGES,
+    check_stages,
+    landing_folder,
+    parse_date,
+    parse_stages,
+    parse_timestamp,
+    run_pipeline,
+    stage_rows,
+)
 
 log = logging.getLogger("leakline.backfill")
 
@@ -117,9 +125,7 @@ def run_backfill(
     keep_going: bool | None = None,
 ) -> BackfillResult:
     """Ingest once (when asked), then ``stages`` for each date in order; raises :class:`BackfillFailed`."""
-    unknown = [s for s in stages if s not in PER_DATE_STAGES]
-    if unknown:
-        raise LeaklineError(f"unknown per-date stage(s) {unknown}; they are {', '.join(PER_DATE_STAGES)}")
+    check_stages(stages, PER_DATE_STAGES, "per-date stage")
     cfg = ctx.cfg
     if keep_going is None:
         keep_going = bool(cfg.get_path("backfill.keep_going"))
@@ -186,10 +192,8 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _run(args: argparse.Namespace, ctx: Any) -> int:
-    stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
-    landing = str(ctx.cfg.get_path("ingest.landing"))
-    if args.ingest and "://" not in landing and not os.path.isdir(landing):
-        raise LeaklineError(f"landing folder {landing} does not exist (pass --landing DIR)")
+    stages = parse_stages(args.stages, PER_DATE_STAGES, "per-date stage")
+    landing = landing_folder(ctx) if args.ingest else str(ctx.cfg.get_path("ingest.landing"))
     try:
         result = run_backfill(
             ctx, args.start, args.end, ingest=args.ingest, landing=landing, as_of=args.as_of, stages=stages,

@@ -18,17 +18,7 @@ from typing import Any
 import pandas as pd
 
 from jobs.common.errors import LeaklineError
-
-# The key a finding of each control is identified by (output contract v1).
-CONTROL_KEY = {
-    "unbilled_usage": "record_id",
-    "inactive_subscriber_usage": "record_id",
-    "phantom_billing": "event_id",
-    "duplicate_billing": "event_id",
-    "rating_error": "event_id",
-    "usage_mismatch": "event_id",
-    "plan_mismatch": "event_id",
-}
+from jobs.reconcile.settings import FINDING_KEY
 
 
 @dataclass
@@ -85,7 +75,7 @@ def _dec(value: Any) -> Decimal | None:
 
 def evaluate_leakage(truth: pd.DataFrame, findings: pd.DataFrame) -> tuple[list[Score], int]:
     scores, mismatches = [], 0
-    for control, key in CONTROL_KEY.items():
+    for control, key in FINDING_KEY.items():  # the id each control's finding is known by
         t = truth[truth["control"] == control]
         f = findings[findings["control"] == control]
         t_amount = {k: _dec(a) for k, a in zip(t[key], t["amount_at_risk"], strict=True)}

@@ -132,16 +132,32 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_run)
 
 
-def _run(args: argparse.Namespace, ctx: Any) -> int:
-    stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
-    unknown = [s for s in stages if s not in STAGES]
+def check_stages(stages: tuple[str, ...], allowed: tuple[str, ...], what: str = "stage") -> tuple[str, ...]:
+    """``stages`` when each is one of ``allowed``; else a :class:`LeaklineError` naming the others."""
+    unknown = [s for s in stages if s not in allowed]
     if unknown:
-        raise LeaklineError(f"unknown stage(s) {unknown}; stages are {', '.join(STAGES)}")
-    landing = ctx.cfg.get_path("ingest.landing")
+        raise LeaklineError(f"unknown {what}(s) {unknown}; they are {', '.join(allowed)}")
+    return stages
+
+
+def parse_stages(text: str, allowed: tuple[str, ...], what: str = "stage") -> tuple[str, ...]:
+    """``--stages a,b`` -> ``("a", "b")``, checked by :func:`check_stages`."""
+    return check_stages(tuple(s.strip() for s in text.split(",") if s.strip()), allowed, what)
+
+
+def landing_folder(ctx: Any) -> str:
+    """The configured landing folder; a local one must exist (a URI is the storage's business)."""
     import os
 
-    if "ingest" in stages and not os.path.isdir(landing):
+    landing = str(ctx.cfg.get_path("ingest.landing"))
+    if "://" not in landing and not os.path.isdir(landing):
         raise LeaklineError(f"landing folder {landing} does not exist (pass --landing DIR)")
+    return landing
+
+
+def _run(args: argparse.Namespace, ctx: Any) -> int:
+    stages = parse_stages(args.stages, STAGES)
+    landing = landing_folder(ctx) if "ingest" in stages else str(ctx.cfg.get_path("ingest.landing"))
     result = run_pipeline(ctx, landing, args.date, args.as_of, stages)
     sys.stdout.write("\n".join(render(result, ctx, args.truth)) + "\n")
     if result.rejected:

@@ -24,7 +24,11 @@ CONTROLS = (
     "inactive_subscriber_usage",
     "plan_mismatch",
 )
+# Controls whose finding is about a network record (identified by record_id); every other control's
+# finding is about a billed event (identified by event_id). Output contract v1.
+RECORD_CONTROLS = ("unbilled_usage", "inactive_subscriber_usage")
 TARIFF_GAP = "tariff gap"  # details of a finding that carries a tariff gap start with this
+FINDING_KEY = {c: "record_id" if c in RECORD_CONTROLS else "event_id" for c in CONTROLS}
 FIGURES = ("first_seen", "last_seen", "findings", "amount")  # case figures usable in templates
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
