@@ -193,7 +193,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def _run(args: argparse.Namespace, ctx: Any) -> int:
     stages = parse_stages(args.stages, PER_DATE_STAGES, "per-date stage")
-    landing = landing_folder(ctx) if args.ingest else str(ctx.cfg.get_path("ingest.landing"))
+    landing = landing_folder(ctx, must_exist=args.ingest)
     try:
         result = run_backfill(
             ctx, args.start, args.end, ingest=args.ingest, landing=landing, as_of=args.as_of, stages=stages,

@@ -145,19 +145,20 @@ def parse_stages(text: str, allowed: tuple[str, ...], what: str = "stage") -> tu
     return check_stages(tuple(s.strip() for s in text.split(",") if s.strip()), allowed, what)
 
 
-def landing_folder(ctx: Any) -> str:
-    """The configured landing folder; a local one must exist (a URI is the storage's business)."""
+def landing_folder(ctx: Any, must_exist: bool = True) -> str:
+    """The configured landing folder; when it will be read (``must_exist``) a local one must exist (a URI
+    is the storage's business)."""
     import os
 
     landing = str(ctx.cfg.get_path("ingest.landing"))
-    if "://" not in landing and not os.path.isdir(landing):
+    if must_exist and "://" not in landing and not os.path.isdir(landing):
         raise LeaklineError(f"landing folder {landing} does not exist (pass --landing DIR)")
     return landing
 
 
 def _run(args: argparse.Namespace, ctx: Any) -> int:
     stages = parse_stages(args.stages, STAGES)
-    landing = landing_folder(ctx) if "ingest" in stages else str(ctx.cfg.get_path("ingest.landing"))
+    landing = landing_folder(ctx, must_exist="ingest" in stages)
     result = run_pipeline(ctx, landing, args.date, args.as_of, stages)
     sys.stdout.write("\n".join(render(result, ctx, args.truth)) + "\n")
     if result.rejected:

@@ -89,10 +89,9 @@ class Settings:
         return cls(feeds, int(cfg["read_chunk_bytes"]), int(cfg["max_header_bytes"]), levels["storage_level"],
                    int(cfg["broadcast_max_rows"]), int(cfg["large_delivery_bytes"]), levels["large_storage_level"])
 
-    def storage_for(self, files: list[landed.LandedFile]) -> str:
-        """The storage level for the checked rows of a delivery of ``files``."""
-        large = sum(f.size for f in files) > self.large_delivery_bytes
-        return self.large_storage_level if large else self.storage_level
+    def storage_for(self, delivered_bytes: int) -> str:
+        """The storage level for the checked rows of a delivery of ``delivered_bytes`` landed bytes."""
+        return self.large_storage_level if delivered_bytes > self.large_delivery_bytes else self.storage_level
 
 
 @dataclass
@@ -225,10 +224,11 @@ def _process(run: _FeedRun, files: list[landed.LandedFile]) -> dict[str, dict[st
 def _process_rows(run: _FeedRun, files: list[landed.LandedFile]) -> dict[str, dict[str, int]]:
     started = time.monotonic()
     ctx, feed = run.ctx, run.feed
-    level_name = run.settings.storage_for(files)
+    delivered = sum(f.size for f in files)
+    level_name = run.settings.storage_for(delivered)
     if level_name != run.settings.storage_level:
-        log.info("%s: a large delivery (%d bytes): checked rows kept %s", feed.name, sum(f.size for f in files),
-                 level_name, extra={"feed": feed.name})
+        log.info("%s: a large delivery (%d bytes): checked rows kept %s", feed.name, delivered, level_name,
+                 extra={"feed": feed.name})
     level = getattr(StorageLevel, level_name)
     # Read, parse and check once; bronze, quarantine and silver are cut from the kept rows.
     checked = validate_rows(read_landed(ctx.spark, files, feed), feed, run.rules).persist(level)

@@ -119,7 +119,6 @@ def read_csv(spark: Any, files: list[LandedFile], feed: Feed) -> DataFrame:
     width = max(len(f.columns) for f in files)
     ddl = ", ".join(f"c{i} STRING" for i in range(width))
     parsed = F.col("_parsed")
-    values = F.array(*[parsed.getField(f"c{i}") for i in range(width)])
     good = F.col("_good")
     df = (
         lines.join(F.broadcast(spark.createDataFrame(blocks, _BLOCKS)), ["_path", "_block"])
@@ -132,7 +131,8 @@ def read_csv(spark: Any, files: list[LandedFile], feed: Feed) -> DataFrame:
     )
     if len(layouts) == 1:  # one header: the row as a struct (cheaper to write as JSON than a map)
         row = F.struct(*[parsed.getField(f"c{i}").alias(name) for i, name in enumerate(layouts[0])])
-    else:
+    else:  # headers differ: a map from each line's own header to its fields
+        values = F.array(*[parsed.getField(f"c{i}") for i in range(width)])
         row = F.map_from_arrays(F.col("_header"), F.slice(values, 1, F.col("_width")))
     return df.select(
         "source_file", "line_number", "content_hash",
