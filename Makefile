@@ -10,12 +10,13 @@ DEMO_DAYS ?= 7
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help venv demo test test-fast bench app mlflow-ui lint clean
+.PHONY: help venv demo test test-fast bench bench-floor app mlflow-ui lint clean
 
 help:
 	@echo "make demo       set up .venv, generate demo data, run the whole pipeline, print a summary"
 	@echo "make test       run the test suite (what CI runs)"
 	@echo "make bench      measure throughput and memory per stage (bench/README.md)"
+	@echo "make bench-floor  the 4M bench, kept, then the least-work Spark queries on its lake"
 	@echo "make app        open the analyst app on the demo lakehouse"
 	@echo "make mlflow-ui  open the MLflow UI on the demo tracking store"
 	@echo "make lint       ruff"
@@ -46,6 +47,11 @@ test-fast: venv
 
 bench: venv
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+FLOOR_RECORDS ?= 4000000
+bench-floor: venv
+	$(PY) bench/run.py --records $(FLOOR_RECORDS) --app-cases 0 --keep --workdir var/bench
+	$(PY) bench/floor.py var/bench/bench-$(FLOOR_RECORDS)
 
 app: venv
 	LEAKLINE_LAKEHOUSE=$(abspath $(DEMO_DIR))/lakehouse $(VENV)/bin/streamlit run app/streamlit_app.py
