@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 RESULTS = REPO / "bench" / "results"
+# A join operator in a plan's tree, with its join type: "BroadcastHashJoin LeftOuter", "SortMergeJoin(skew=true) Inner"
+JOIN_NODE = re.compile(r"((?:BroadcastHashJoin|SortMergeJoin|ShuffledHashJoin|BroadcastNestedLoopJoin|"
+                       r"CartesianProduct)\S*(?: (?:Inner|LeftOuter|RightOuter|FullOuter|LeftSemi|LeftAnti|Cross|"
+                       r"ExistenceJoin\S*))?)")
 # What the bench changes in conf/base for its runs (recorded in every result file).
 OVERRIDES: dict[str, Any] = {
     # Documented production setting for very large runs: types checked, values not re-checked
@@ -107,6 +112,20 @@ class MemorySampler:
         self._thread.join()
 
 
+def plan_joins(plan: str) -> dict[str, int]:
+    """How Spark joins in a formatted physical plan: join operators with their join type, counted.
+
+    Of an adaptive plan only the final plan counts (what ran, after AQE re-planned); the operators'
+    detail section after the tree is not counted twice.
+    """
+    tree = plan.split("\n\n(", maxsplit=1)[0]
+    final = tree.split("== Final Plan ==")[-1].split("== Initial Plan ==")[0]
+    counts: dict[str, int] = {}
+    for match in JOIN_NODE.finditer(final):
+        counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    return counts
+
+
 class SparkStages:
     """Spark's REST API (the driver UI): the stages a bench stage ran, their time and shuffle bytes."""
 
@@ -114,7 +133,7 @@ class SparkStages:
         sc = spark.sparkContext
         self.url = f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}" if sc.uiWebUrl else None
 
-    def _get(self, path: str) -> list[dict[str, Any]]:
+    def _get(self, path: str) -> Any:
         if not self.url:
             return []
         try:
@@ -126,7 +145,41 @@ class SparkStages:
     def last_id(self) -> int:
         return max((s["stageId"] for s in self._get("stages")), default=-1)
 
-    def since(self, first_id: int) -> dict[str, Any]:
+    def last_sql_id(self) -> int:
+        return max((e["id"] for e in self._get("sql?details=false&length=100000")), default=-1)
+
+    def joins_since(self, first_sql_id: int) -> dict[str, int]:
+        """Join operators in the final plans of the SQL executions after ``first_sql_id`` (:func:`plan_joins`)."""
+        counts: dict[str, int] = {}
+        for execution in self._get("sql?details=true&planDescription=true&length=100000"):
+            if execution["id"] > first_sql_id:
+                for kind, n in plan_joins(execution.get("planDescription", "")).items():
+                    counts[kind] = counts.get(kind, 0) + n
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def save_plans(self, first_sql_id: int, folder: Path) -> int:
+        """Write the final plan of every SQL execution after ``first_sql_id`` to ``folder``, slowest first."""
+        executions = [e for e in self._get("sql?details=true&planDescription=true&length=100000")
+                      if e["id"] > first_sql_id]
+        folder.mkdir(parents=True, exist_ok=True)
+        executions.sort(key=lambda e: -e["duration"])
+        for rank, e in enumerate(executions, 1):
+            (folder / f"{rank:03d}-{e['duration'] / 1e3:.1f}s-{e['id']}.txt").write_text(
+                f"{e['description']}\n{e['planDescription']}\n")
+        return len(executions)
+
+    def task_spread(self, stage: dict[str, Any]) -> dict[str, Any]:
+        """Median and largest task of a stage (run seconds, shuffle read MB): its skew."""
+        got = self._get(f"stages/{stage['stageId']}/{stage['attemptId']}/taskSummary?quantiles=0.5,1.0")
+        if not isinstance(got, dict) or not got.get("executorRunTime"):
+            return {}
+        run = got["executorRunTime"]
+        read = got.get("shuffleReadMetrics", {}).get("readBytes", [0, 0])
+        return {"task_s": [round(run[0] / 1e3, 2), round(run[1] / 1e3, 2)],
+                "task_shuffle_read_mb": [round(read[0] / 2**20, 1), round(read[1] / 2**20, 1)],
+                "skew": round(run[1] / run[0], 2) if run[0] else None}
+
+    def since(self, first_id: int, first_sql_id: int | None = None) -> dict[str, Any]:
         stages = [s for s in self._get("stages?status=complete") if s["stageId"] > first_id]
         if not stages:
             return {}
@@ -148,21 +201,28 @@ class SparkStages:
             "input_mb": round(sum(s.get("inputBytes", 0) for s in stages) / mb, 1),
             "shuffle_write_mb": round(sum(s.get("shuffleWriteBytes", 0) for s in stages) / mb, 1),
             "spill_disk_mb": round(sum(s.get("diskBytesSpilled", 0) for s in stages) / mb, 1),
+            "gc_s": round(sum(s.get("jvmGcTime", 0) for s in stages) / 1e3, 1),
+            "task_run_s": round(sum(s.get("executorRunTime", 0) for s in stages) / 1e3, 1),
             "slowest": [
                 {"name": s["name"][:90], "s": round(seconds(s), 1), "tasks": s.get("numTasks"),
+                 "task_cpu_s": round(s.get("executorCpuTime", 0) / 1e9, 1),
                  "shuffle_read_mb": round(s.get("shuffleReadBytes", 0) / mb, 1),
-                 "shuffle_write_mb": round(s.get("shuffleWriteBytes", 0) / mb, 1)}
+                 "shuffle_write_mb": round(s.get("shuffleWriteBytes", 0) / mb, 1), **self.task_spread(s)}
                 for s in slow
             ],
+            **({"joins": self.joins_since(first_sql_id)} if first_sql_id is not None else {}),
         }
 
 
 def timed(stage: str, records: int | Callable[[Any], int], spark: Any,
-          fn: Callable[[], Any]) -> tuple[StageResult, Any]:
-    """Run ``fn`` as one bench stage; ``records`` may be taken from its result (ingest)."""
+          fn: Callable[[], Any], plans: Path | None = None) -> tuple[StageResult, Any]:
+    """Run ``fn`` as one bench stage; ``records`` may be taken from its result (ingest).
+
+    ``plans``: a folder for the final plans of the stage's SQL executions (:meth:`SparkStages.save_plans`).
+    """
     spark.sparkContext._jvm.java.lang.System.gc()
     rest = SparkStages(spark)
-    first = rest.last_id()
+    first, first_sql = rest.last_id(), rest.last_sql_id()
     load = os.getloadavg()[0]
     with MemorySampler(spark) as mem:
         started = time.perf_counter()
@@ -175,8 +235,10 @@ def timed(stage: str, records: int | Callable[[Any], int], spark: Any,
         stage, round(seconds, 2), records, rows() if callable(rows) else {},
         round(records / seconds, 1) if seconds else 0.0,
         round(mem.peak_py / 2**20, 1), round(mem.peak_jvm / 2**20, 1), round(mem.peak_heap / 2**20, 1),
-        round(load, 2), rest.since(first),
+        round(load, 2), rest.since(first, first_sql),
     )
+    if plans is not None:
+        rest.save_plans(first_sql, plans / stage)
     print(f"  {stage:10s} {seconds:8.1f}s  {result.records_per_s:10,.0f} rec/s  "
           f"py {result.peak_python_rss_mb:6.0f} MB  jvm {result.peak_jvm_rss_mb:6.0f} MB  "
           f"heap {result.peak_jvm_heap_mb:6.0f} MB  load {load:5.1f}  "
@@ -201,7 +263,8 @@ def machine() -> dict[str, Any]:
     }
 
 
-def bench_size(records: int, workdir: Path, keep: bool, overrides: dict[str, Any]) -> dict[str, Any]:
+def bench_size(records: int, workdir: Path, keep: bool, overrides: dict[str, Any],
+               plans: Path | None = None) -> dict[str, Any]:
     from jobs.common.config import load_config
     from jobs.common.context import JobContext
     from jobs.common.logs import setup_logging
@@ -227,17 +290,18 @@ def bench_size(records: int, workdir: Path, keep: bool, overrides: dict[str, Any
     ctx = JobContext(cfg)
     spark = ctx.spark
     stages: list[StageResult] = []
+    plans = plans / str(records) if plans else None
     r, ingest = timed("ingest", lambda s: s.feeds["network_usage"].read, spark,
-                      lambda: run_ingest(ctx, str(out / "landing")))
+                      lambda: run_ingest(ctx, str(out / "landing")), plans)
     feeds = {name: {"read": t.read, "seconds": round(t.seconds, 1)} for name, t in ingest.feeds.items()}
     n_records = r.records_in
     stages.append(r)
-    stages.append(timed("reconcile", n_records, spark, lambda: run_reconcile(ctx))[0])
-    stages.append(timed("features", n_records, spark, lambda: run_features(ctx))[0])
+    stages.append(timed("reconcile", n_records, spark, lambda: run_reconcile(ctx), plans)[0])
+    stages.append(timed("features", n_records, spark, lambda: run_features(ctx), plans)[0])
     train_started = time.perf_counter()
     run_train(ctx)  # untimed in the pipeline total: scoring needs a champion
     train_seconds = time.perf_counter() - train_started
-    stages.append(timed("score", n_records, spark, lambda: run_score(ctx))[0])
+    stages.append(timed("score", n_records, spark, lambda: run_score(ctx), plans)[0])
     total = sum(s.seconds for s in stages)
     result = {
         "records": n_records, "requested_records": records, "data": data, "ingest_feeds": feeds,
@@ -271,7 +335,8 @@ def _one(size: int, args: argparse.Namespace) -> int:
         overrides[key] = value
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     report = {"machine": machine(), "date": today, "load_avg_before": os.getloadavg(),
-              "config_overrides": overrides, **bench_size(size, Path(args.workdir), args.keep, overrides)}
+              "config_overrides": overrides, **bench_size(size, Path(args.workdir), args.keep, overrides,
+                                                        Path(args.plans) if args.plans else None)}
     report["load_avg_after"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{today}-{size}.json"
@@ -288,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", default=str(REPO / "var" / "bench"))
     parser.add_argument("--keep", action="store_true", help="keep generated data and lakehouses")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="extra config override")
+    parser.add_argument("--plans", metavar="DIR", help="write the final Spark plans of every stage under DIR/<size>/")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in this process
     args = parser.parse_args(argv)
     Path(args.workdir).mkdir(parents=True, exist_ok=True)
@@ -295,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         return _one(args.one, args)
     sizes = [n for n in args.records if n > 0] if args.records is not None else [1_000_000, 4_000_000, 16_000_000]
     passthrough = [f"--workdir={args.workdir}", *(["--keep"] if args.keep else []),
+                   *([f"--plans={args.plans}"] if args.plans else []),
                    *[f"--set={s}" for s in args.set or []]]
     status = 0
     for size in sizes:
