@@ -13,8 +13,9 @@ silver tables and landing files:
 * ``join``         every billable record next to its billed event: one full outer equi-join of the
                    network records with the events on ``record_id = source_record_id``;
 * ``window``       the bill-cycle allowance: a running sum per msisdn x service in time order;
-* ``reconcile``    ``window`` then ``join`` in one plan — the two shuffles no reconcile can avoid
-                   (no prefix rating, no time-window matching, no controls, no writes);
+* ``reconcile``    ``window`` then ``join`` in one plan: the allowance's shuffle of the records and
+                   the match's shuffle of both sides (no prefix rating, no time-window matching, no
+                   controls, no writes);
 * ``csv``          the landing CSV of both usage feeds read as untyped strings and written as
                    Parquet (no types, no rules, no quarantine, no Delta commit): the least ingest does.
 
@@ -147,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("lake", help="a bench folder kept by bench/run.py --keep (landing/ and lakehouse/)")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs per query (the best counts)")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     from jobs.common.config import ConfigError
 
     try:
