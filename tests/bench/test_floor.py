@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from itertools import accumulate
 
-from bench.floor import csv_to_parquet, floor_frames, main
+from bench.floor import SESSION, csv_to_parquet, floor_frames, main, run_frames
 from tests.reconcile.silver import BILLED, NETWORK, frames
 
 
@@ -47,6 +48,36 @@ def test_reconcile_floor_is_the_window_then_the_join(spark):
     window = {r["record_id"]: r["cumulative"] for r in queries["window"][0].collect()}
     joined = {(r["record_id"], r["e_event_id"]) for r in queries["join"][0].collect()}
     assert both == {(rid, eid, window.get(rid)) for rid, eid in joined}
+
+
+def test_msisdn_shape_shuffles_each_side_once_and_finds_the_same_pairs(spark):
+    queries = _floor(spark)
+    setting = SESSION["msisdn"]
+    before = {k: spark.conf.get(k, None) for k in setting}
+    for key, value in setting.items():
+        spark.conf.set(key, value)
+    try:
+        df = queries["msisdn"][0]
+        got = {(r["record_id"], r["e_event_id"], r["cumulative"]) for r in df.collect()}
+        plan = df.sparkSession._jvm.PythonSQLUtils.explainString(df._jdf.queryExecution(), "formatted")
+    finally:
+        for key, value in before.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
+    final = plan.split("\n\n(", maxsplit=1)[0].split("== Final Plan ==")[-1].split("== Initial Plan ==")[0]
+    assert len(re.findall(r"(?<![A-Za-z])Exchange \(\d+\)", final)) == 2  # records once, events once
+    # every source id of the scenario names a record of the event's own msisdn: the same pairs as the floor's
+    want = {(r["record_id"], r["e_event_id"], r["cumulative"]) for r in queries["reconcile"][0].collect()}
+    assert got == want
+
+
+def test_run_frames_restores_the_session_settings(spark):
+    key = "spark.sql.requireAllClusterKeysForCoPartition"
+    before = spark.conf.get(key)
+    run_frames(spark, [spark.range(3)], {key: "false" if before == "true" else "true"})
+    assert spark.conf.get(key) == before
 
 
 def test_csv_floor_keeps_every_line_of_both_usage_feeds_as_text(spark, tmp_path):
