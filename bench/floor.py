@@ -34,7 +34,8 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -102,20 +103,27 @@ def csv_to_parquet(spark: Any, landing: Path, out: Path) -> None:
          .csv(str(landing / feed)).write.mode("overwrite").parquet(str(out / feed)))
 
 
-def run_frames(spark: Any, frames: list[Any], session: dict[str, str]) -> None:
-    """Run every frame to Spark's ``noop`` sink with ``session`` settings in force (restored after)."""
-    before = {key: spark.conf.get(key, None) for key in session}
-    for key, value in session.items():
+@contextmanager
+def session_settings(spark: Any, settings: dict[str, str]) -> Iterator[None]:
+    """``settings`` in force in the Spark session for the block; what was there before is restored."""
+    before = {key: spark.conf.get(key, None) for key in settings}
+    for key, value in settings.items():
         spark.conf.set(key, value)
     try:
-        for df in frames:
-            df.write.format("noop").mode("overwrite").save()
+        yield
     finally:
         for key, value in before.items():
             if value is None:
                 spark.conf.unset(key)
             else:
                 spark.conf.set(key, value)
+
+
+def run_frames(spark: Any, frames: list[Any], session: dict[str, str]) -> None:
+    """Run every frame to Spark's ``noop`` sink with ``session`` settings in force (restored after)."""
+    with session_settings(spark, session):
+        for df in frames:
+            df.write.format("noop").mode("overwrite").save()
 
 
 def run_queries(ctx: Any, landing: Path, repeat: int) -> dict[str, Any]:

@@ -112,16 +112,18 @@ class MemorySampler:
         self._thread.join()
 
 
-def plan_joins(plan: str) -> dict[str, int]:
-    """How Spark joins in a formatted physical plan: join operators with their join type, counted.
-
-    Of an adaptive plan only the final plan counts (what ran, after AQE re-planned); the operators'
-    detail section after the tree is not counted twice.
-    """
+def final_plan(plan: str) -> str:
+    """The operator tree of a formatted physical plan that ran: of an adaptive plan its final plan
+    (after AQE re-planned), without the operators' detail section that follows the tree."""
     tree = plan.split("\n\n(", maxsplit=1)[0]
-    final = tree.split("== Final Plan ==")[-1].split("== Initial Plan ==")[0]
+    return tree.split("== Final Plan ==")[-1].split("== Initial Plan ==")[0]
+
+
+def plan_joins(plan: str) -> dict[str, int]:
+    """How Spark joins in a formatted physical plan: join operators with their join type, counted
+    (in :func:`final_plan`)."""
     counts: dict[str, int] = {}
-    for match in JOIN_NODE.finditer(final):
+    for match in JOIN_NODE.finditer(final_plan(plan)):
         counts[match.group(1)] = counts.get(match.group(1), 0) + 1
     return counts
 
@@ -148,21 +150,25 @@ class SparkStages:
     def last_sql_id(self) -> int:
         return max((e["id"] for e in self._get("sql?details=false&length=100000")), default=-1)
 
-    def joins_since(self, first_sql_id: int) -> dict[str, int]:
-        """Join operators in the final plans of the SQL executions after ``first_sql_id`` (:func:`plan_joins`)."""
-        counts: dict[str, int] = {}
-        for execution in self._get("sql?details=true&planDescription=true&length=100000"):
-            if execution["id"] > first_sql_id:
-                for kind, n in plan_joins(execution.get("planDescription", "")).items():
-                    counts[kind] = counts.get(kind, 0) + n
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-    def save_plans(self, first_sql_id: int, folder: Path) -> int:
-        """Write the final plan of every SQL execution after ``first_sql_id`` to ``folder``, slowest first."""
+    def executions_since(self, first_sql_id: int) -> list[dict[str, Any]]:
+        """The SQL executions after ``first_sql_id``, with their formatted plans, slowest first."""
         executions = [e for e in self._get("sql?details=true&planDescription=true&length=100000")
                       if e["id"] > first_sql_id]
+        return sorted(executions, key=lambda e: -e["duration"])
+
+    @staticmethod
+    def joins(executions: list[dict[str, Any]]) -> dict[str, int]:
+        """Join operators in the final plans of ``executions`` (:func:`plan_joins`), most frequent first."""
+        counts: dict[str, int] = {}
+        for execution in executions:
+            for kind, n in plan_joins(execution.get("planDescription", "")).items():
+                counts[kind] = counts.get(kind, 0) + n
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @staticmethod
+    def save_plans(executions: list[dict[str, Any]], folder: Path) -> int:
+        """Write the plan of every one of ``executions`` (slowest first) to ``folder``."""
         folder.mkdir(parents=True, exist_ok=True)
-        executions.sort(key=lambda e: -e["duration"])
         for rank, e in enumerate(executions, 1):
             (folder / f"{rank:03d}-{e['duration'] / 1e3:.1f}s-{e['id']}.txt").write_text(
                 f"{e['description']}\n{e['planDescription']}\n")
@@ -179,7 +185,7 @@ class SparkStages:
                 "task_shuffle_read_mb": [round(read[0] / 2**20, 1), round(read[1] / 2**20, 1)],
                 "skew": round(run[1] / run[0], 2) if run[0] else None}
 
-    def since(self, first_id: int, first_sql_id: int | None = None) -> dict[str, Any]:
+    def since(self, first_id: int, executions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         stages = [s for s in self._get("stages?status=complete") if s["stageId"] > first_id]
         if not stages:
             return {}
@@ -210,7 +216,7 @@ class SparkStages:
                  "shuffle_write_mb": round(s.get("shuffleWriteBytes", 0) / mb, 1), **self.task_spread(s)}
                 for s in slow
             ],
-            **({"joins": self.joins_since(first_sql_id)} if first_sql_id is not None else {}),
+            **({"joins": self.joins(executions)} if executions is not None else {}),
         }
 
 
@@ -235,10 +241,10 @@ def timed(stage: str, records: int | Callable[[Any], int], spark: Any,
         stage, round(seconds, 2), records, rows() if callable(rows) else {},
         round(records / seconds, 1) if seconds else 0.0,
         round(mem.peak_py / 2**20, 1), round(mem.peak_jvm / 2**20, 1), round(mem.peak_heap / 2**20, 1),
-        round(load, 2), rest.since(first, first_sql),
+        round(load, 2), rest.since(first, executions := rest.executions_since(first_sql)),
     )
     if plans is not None:
-        rest.save_plans(first_sql, plans / stage)
+        rest.save_plans(executions, plans / stage)
     print(f"  {stage:10s} {seconds:8.1f}s  {result.records_per_s:10,.0f} rec/s  "
           f"py {result.peak_python_rss_mb:6.0f} MB  jvm {result.peak_jvm_rss_mb:6.0f} MB  "
           f"heap {result.peak_jvm_heap_mb:6.0f} MB  load {load:5.1f}  "

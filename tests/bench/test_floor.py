@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from itertools import accumulate
 
-from bench.floor import SESSION, csv_to_parquet, floor_frames, main, run_frames
+from bench.floor import SESSION, csv_to_parquet, floor_frames, main, run_frames, session_settings
+from bench.run import final_plan
+from tests.bench.plans import run_and_explain
 from tests.reconcile.silver import BILLED, NETWORK, frames
 
 
@@ -52,22 +54,10 @@ def test_reconcile_floor_is_the_window_then_the_join(spark):
 
 def test_msisdn_shape_shuffles_each_side_once_and_finds_the_same_pairs(spark):
     queries = _floor(spark)
-    setting = SESSION["msisdn"]
-    before = {k: spark.conf.get(k, None) for k in setting}
-    for key, value in setting.items():
-        spark.conf.set(key, value)
-    try:
-        df = queries["msisdn"][0]
-        got = {(r["record_id"], r["e_event_id"], r["cumulative"]) for r in df.collect()}
-        plan = df.sparkSession._jvm.PythonSQLUtils.explainString(df._jdf.queryExecution(), "formatted")
-    finally:
-        for key, value in before.items():
-            if value is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, value)
-    final = plan.split("\n\n(", maxsplit=1)[0].split("== Final Plan ==")[-1].split("== Initial Plan ==")[0]
-    assert len(re.findall(r"(?<![A-Za-z])Exchange \(\d+\)", final)) == 2  # records once, events once
+    with session_settings(spark, SESSION["msisdn"]):
+        rows, plan = run_and_explain(queries["msisdn"][0])
+    got = {(r["record_id"], r["e_event_id"], r["cumulative"]) for r in rows}
+    assert len(re.findall(r"(?<![A-Za-z])Exchange \(\d+\)", final_plan(plan))) == 2  # records once, events once
     # every source id of the scenario names a record of the event's own msisdn: the same pairs as the floor's
     want = {(r["record_id"], r["e_event_id"], r["cumulative"]) for r in queries["reconcile"][0].collect()}
     assert got == want

@@ -5,12 +5,7 @@ from __future__ import annotations
 from pyspark.sql import functions as F
 
 from bench.run import plan_joins
-
-
-def _formatted(df) -> str:
-    df.collect()  # run it, so the adaptive plan is final
-    qe = df._jdf.queryExecution()
-    return df.sparkSession._jvm.PythonSQLUtils.explainString(qe, "formatted")
+from tests.bench.plans import run_and_explain
 
 
 def test_joins_of_a_run_plan_are_counted_by_operator_and_type(spark):
@@ -18,7 +13,7 @@ def test_joins_of_a_run_plan_are_counted_by_operator_and_type(spark):
     right = spark.range(10).withColumnRenamed("id", "k").withColumn("v", F.lit(1))
     joined = left.join(F.broadcast(right), "k", "left").join(
         right.hint("shuffle_hash"), "k", "left_anti").join(right.hint("merge"), "k", "left_semi")
-    plan = _formatted(joined)
+    _, plan = run_and_explain(joined)
     assert plan_joins(plan) == {"BroadcastHashJoin LeftOuter": 1, "ShuffledHashJoin LeftAnti": 1,
                                 "SortMergeJoin LeftSemi": 1}
     # the operators' details below the tree name them again: not counted twice
