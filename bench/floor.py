@@ -59,10 +59,6 @@ sys.path.insert(0, str(REPO / "bench"))
 import run as bench  # noqa: E402 - bench/run.py: overrides, machine description, REST metrics
 
 TARGETS = {"reconcile": 300_000, "pipeline": 150_000}  # network records/s at 4M (issue #7)
-NETWORK = ("record_id", "source_system", "service", "direction", "msisdn", "other_party",
-           "start_time", "duration_s", "volume_bytes", "roaming_plmn", "usage_date")
-EVENTS = ("event_id", "source_record_id", "msisdn", "service", "other_party", "start_time",
-          "billed_duration_s", "billed_volume_bytes", "plan_id", "charge", "currency", "usage_date")
 
 
 # Session settings a query needs while it runs: "msisdn" lets a join reuse a partitioning on the first of
@@ -79,12 +75,15 @@ def floor_frames(read: Callable[[str], Any], tolerance_us: int, bucket_us: int) 
     from pyspark.sql import functions as F
 
     from jobs.common.frames import materialize
+    from jobs.reconcile.flow import NETWORK_COLUMNS as NETWORK
+    from jobs.reconcile.matching import EVENT_COLUMNS, time_bucket, tolerance_buckets
     from jobs.reconcile.rating import (
         is_billable,
         longest_prefix_zone,
         prefix_catalogue,
         prefix_lengths,
         rating_zone,
+        tariff_in_force,
         tariff_periods,
     )
 
@@ -94,10 +93,9 @@ def floor_frames(read: Callable[[str], Any], tolerance_us: int, bucket_us: int) 
     periods = materialize(tariff_periods(read("silver.tariffs")))
 
     # the time match: an event's start +- the tolerance touches 1-3 buckets, a record's start is in one
-    width, e_t_us = F.lit(bucket_us), F.unix_micros("e_start_time")
-    e_buckets = F.sequence(F.floor((e_t_us - F.lit(tolerance_us)) / width),
-                           F.floor((e_t_us + F.lit(tolerance_us)) / width))
-    r_bucket = F.floor(F.unix_micros("start_time") / width)
+    e_t_us = F.unix_micros("e_start_time")
+    e_buckets = tolerance_buckets(e_t_us, tolerance_us, bucket_us)
+    r_bucket = time_bucket(F.unix_micros("start_time"), bucket_us)
     near = F.abs(F.unix_micros("start_time") - e_t_us) <= F.lit(tolerance_us)
 
     def party(column: str) -> Any:
@@ -107,7 +105,7 @@ def floor_frames(read: Callable[[str], Any], tolerance_us: int, bucket_us: int) 
         return read("silver.network_usage").select(*NETWORK)
 
     def events() -> Any:
-        return read("silver.billed_usage").select(*[F.col(c).alias(f"e_{c}") for c in EVENTS])
+        return read("silver.billed_usage").select(*[F.col(c).alias(f"e_{c}") for c in EVENT_COLUMNS])
 
     def billable(df: Any) -> Any:
         return df.filter(is_billable(F.col("direction"), F.col("service")))
@@ -119,10 +117,7 @@ def floor_frames(read: Callable[[str], Any], tolerance_us: int, bucket_us: int) 
         subs = read("silver.subscribers").select(F.col("msisdn").alias("s_msisdn"), F.col("plan_id").alias("s_plan"))
         zoned = longest_prefix_zone(df, catalogue, lengths, unique=True).withColumn(
             "zone", rating_zone(F.col("service"), F.col("roaming_plmn"), F.col("dest_zone")))
-        t_us = F.unix_micros("start_time")
-        in_force = ((F.col("s_plan") == F.col("t_plan_id")) & (F.col("service") == F.col("t_service"))
-                    & (F.col("zone") == F.col("t_zone")) & (t_us >= F.col("t_from_us"))
-                    & (F.col("t_to_us").isNull() | (t_us < F.col("t_to_us"))))
+        in_force = tariff_in_force(F.col("s_plan"), F.unix_micros("start_time"))
         return (zoned.join(F.broadcast(subs), F.col("msisdn") == F.col("s_msisdn"), "left")
                 .join(F.broadcast(periods), in_force, "left")
                 .select(*NETWORK, "zone", "s_plan", "price_per_unit"))

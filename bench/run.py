@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -122,10 +123,7 @@ def final_plan(plan: str) -> str:
 def plan_joins(plan: str) -> dict[str, int]:
     """How Spark joins in a formatted physical plan: join operators with their join type, counted
     (in :func:`final_plan`)."""
-    counts: dict[str, int] = {}
-    for match in JOIN_NODE.finditer(final_plan(plan)):
-        counts[match.group(1)] = counts.get(match.group(1), 0) + 1
-    return counts
+    return dict(Counter(match.group(1) for match in JOIN_NODE.finditer(final_plan(plan))))
 
 
 class SparkStages:
@@ -159,10 +157,7 @@ class SparkStages:
     @staticmethod
     def joins(executions: list[dict[str, Any]]) -> dict[str, int]:
         """Join operators in the final plans of ``executions`` (:func:`plan_joins`), most frequent first."""
-        counts: dict[str, int] = {}
-        for execution in executions:
-            for kind, n in plan_joins(execution.get("planDescription", "")).items():
-                counts[kind] = counts.get(kind, 0) + n
+        counts = sum((Counter(plan_joins(e.get("planDescription", ""))) for e in executions), Counter())
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     @staticmethod

@@ -37,6 +37,10 @@ log = logging.getLogger("leakline.reconcile")
 PAIR_KEYS = ("e_event_id", "source_system", "record_id")
 PAIRS = (*PAIR_KEYS, "via", "dt_us")  # a pair and its place in the greedy order
 VIA_SOURCE_ID, VIA_TIME = 0, 1
+EVENT_COLUMNS = (  # the silver.billed_usage columns matching reads (as ``e_*``)
+    "event_id", "source_record_id", "msisdn", "service", "other_party", "start_time",
+    "billed_duration_s", "billed_volume_bytes", "plan_id", "charge", "currency", "usage_date",
+)
 
 
 def consistent_usage(service: Column, billed: Column, rounded: Column, increment: Column, pct: int) -> Column:
@@ -49,15 +53,22 @@ def consistent_usage(service: Column, billed: Column, rounded: Column, increment
 
 def prepare_events(billed: DataFrame) -> DataFrame:
     """silver.billed_usage columns renamed ``e_*`` plus ``e_t_us`` (UTC micros) and ``e_qty``."""
-    cols = [
-        "event_id", "source_record_id", "msisdn", "service", "other_party", "start_time",
-        "billed_duration_s", "billed_volume_bytes", "plan_id", "charge", "currency", "usage_date",
-    ]
-    ev = billed.select([F.col(c).alias(f"e_{c}") for c in cols])
+    ev = billed.select([F.col(c).alias(f"e_{c}") for c in EVENT_COLUMNS])
     return ev.withColumn("e_t_us", F.unix_micros("e_start_time")).withColumn(
         # what billing charged for, in base units (the network side's rule applied to billed usage)
         "e_qty", raw_quantity(F.col("e_service"), F.col("e_billed_duration_s"), F.col("e_billed_volume_bytes"))
     )
+
+
+def time_bucket(t_us: Column, bucket_us: int) -> Column:
+    """The time bucket of an instant (UTC micros): buckets are ``bucket_us`` wide."""
+    return F.floor(t_us / F.lit(bucket_us))
+
+
+def tolerance_buckets(t_us: Column, tolerance_us: int, bucket_us: int) -> Column:
+    """The time buckets ``t_us +- tolerance_us`` touches (an array of 1 or more bucket numbers)."""
+    return F.sequence(time_bucket(t_us - F.lit(tolerance_us), bucket_us),
+                      time_bucket(t_us + F.lit(tolerance_us), bucket_us))
 
 
 def _record_side(records: DataFrame) -> DataFrame:
@@ -94,13 +105,10 @@ def candidate_pairs(
         rec, F.col("e_source_record_id") == F.col("record_id"), "inner"
     ).select("*", F.lit(VIA_SOURCE_ID).alias("via"), dt.alias("dt_us"))
 
-    width = F.lit(bucket_us)
-    lo = F.floor((F.col("e_t_us") - F.lit(tolerance_us)) / width)
-    hi = F.floor((F.col("e_t_us") + F.lit(tolerance_us)) / width)
     ev_b = events.filter(F.col("e_source_record_id").isNull()).withColumn(
-        "_bucket", F.explode(F.sequence(lo, hi))
+        "_bucket", F.explode(tolerance_buckets(F.col("e_t_us"), tolerance_us, bucket_us))
     ).withColumn("_party", F.coalesce(F.col("e_other_party"), F.lit("")))
-    rec_b = rec.withColumn("_r_bucket", F.floor(F.col("r_t_us") / width))
+    rec_b = rec.withColumn("_r_bucket", time_bucket(F.col("r_t_us"), bucket_us))
     keys = (
         (F.col("e_msisdn") == F.col("r_msisdn"))
         & (F.col("e_service") == F.col("r_service"))

@@ -174,6 +174,18 @@ def tariff_periods(tariffs: DataFrame) -> DataFrame:
     )
 
 
+def tariff_in_force(plan: Column, t_us: Column) -> Column:
+    """The join condition of a record with :func:`tariff_periods`: the row of ``plan``, the record's
+    ``service`` and ``zone``, in force at ``t_us`` (UTC micros)."""
+    return (
+        (plan == F.col("t_plan_id"))
+        & (F.col("service") == F.col("t_service"))
+        & (F.col("zone") == F.col("t_zone"))
+        & (t_us >= F.col("t_from_us"))
+        & (F.col("t_to_us").isNull() | (t_us < F.col("t_to_us")))
+    )
+
+
 def rate_usage(
     network: DataFrame,
     subscribers: DataFrame,
@@ -205,14 +217,7 @@ def rate_usage(
     df = df.withColumn("known", F.col("sub_plan_id").isNotNull())
     df = df.withColumn("cycle", cycle_index(F.col("start_time")))
     periods = tariff_periods(tariffs)
-    cond = (
-        (F.col("sub_plan_id") == F.col("t_plan_id"))
-        & (F.col("service") == F.col("t_service"))
-        & (F.col("zone") == F.col("t_zone"))
-        & (F.col("t_us") >= F.col("t_from_us"))
-        & (F.col("t_to_us").isNull() | (F.col("t_us") < F.col("t_to_us")))
-    )
-    df = df.join(F.broadcast(periods), cond, "left").drop(
+    df = df.join(F.broadcast(periods), tariff_in_force(F.col("sub_plan_id"), F.col("t_us")), "left").drop(
         "t_plan_id", "t_service", "t_zone", "t_from_us", "t_to_us")
     df = df.withColumn("has_tariff", F.col("price_per_unit").isNotNull())
     df = df.withColumn("unit_base", unit_base(F.col("service")))

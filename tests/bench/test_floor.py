@@ -103,10 +103,11 @@ def _reconciled(rows):
 def test_reconcile_floor_rates_the_billable_records_runs_the_window_and_both_matches(spark):
     billable = [n for n in NETWORK if _billable(n)]
     totals = {rid: total for (_, _, rid), total in _running_totals(billable).items()}
-    zones = {r["record_id"]: r["zone"] for r in _floor(spark)["rate"][0].collect()}
+    queries = _floor(spark)
+    zones = {r["record_id"]: r["zone"] for r in queries["rate"][0].collect()}
     pairs = _pairs_by_id(billable) | _pairs_by_time(billable)
     want = {(rid, eid, totals.get(rid), zones.get(rid)) for rid, eid in pairs}
-    assert _reconciled(_floor(spark)["reconcile"][0].collect()) == want
+    assert _reconciled(queries["reconcile"][0].collect()) == want
     assert ("R4", None, 61 + 30 + 125 + 95, "national") in want  # MT R13 is in no allowance
 
 
